@@ -1,0 +1,42 @@
+# Toasty's commands. Every target creates the virtual environment it needs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+BASE   ?=
+
+.PHONY: install test lint typecheck pytest bench grade serve clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Toasty needs Python >= 3.11 (set PYTHON=python3.11)"; exit 2; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+## Lint, type-check and run the whole suite.
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot tests benchmarks
+	$(BIN)/ruff format --check bot tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Benchmarks: print ratios measured side by side in one run.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+## Grade this repository's change against its main branch (or BASE=<rev>).
+grade: $(STAMP)
+	$(BIN)/toasty grade --diff $(BASE)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info

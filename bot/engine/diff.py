@@ -1,0 +1,92 @@
+"""What a change touched: unified diffs (git) and per-file patches (GitHub's list-files) to ChangedFile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from unidiff.errors import UnidiffParseError
+from unidiff.patch import PatchSet
+
+from bot.engine.models import ChangedFile, FileStatus
+
+_GITHUB_STATUS: dict[str, FileStatus] = {
+    "added": "added",
+    "removed": "removed",
+    "modified": "modified",
+    "renamed": "renamed",
+    "copied": "copied",
+    "changed": "modified",
+    "unchanged": "unchanged",
+}
+
+
+class DiffError(ValueError):
+    """The text is not a unified diff we can read."""
+
+
+def parse_diff(text: str) -> list[ChangedFile]:
+    """Every file of a unified diff (renames, deletions, binary and mode-only changes included)."""
+    try:
+        patch = PatchSet(text)
+    except (UnidiffParseError, ValueError, IndexError) as error:
+        raise DiffError(f"not a valid unified diff: {error}") from None
+    return [_from_patched_file(patched) for patched in patch]
+
+
+def changed_file_from_patch(path: str, status: str, patch: str | None, previous_path: str | None = None) -> ChangedFile:
+    """A file as GitHub's list-files describes it; a missing patch (huge or binary) means every line counts."""
+    file_status = _GITHUB_STATUS.get(status, "modified")
+    old_path = previous_path if file_status in ("renamed", "copied") else None
+    if file_status == "removed":
+        return ChangedFile(path=path, old_path=old_path, status=file_status)
+    if patch is None:
+        return ChangedFile(
+            path=path,
+            old_path=old_path,
+            status=file_status,
+            whole_file=file_status == "added",
+            patch_available=False,
+        )
+    added = added_lines(patch)
+    return ChangedFile(
+        path=path, old_path=old_path, status=file_status, added_lines=added, whole_file=file_status == "added"
+    )
+
+
+def added_lines(hunks: str) -> frozenset[int]:
+    """Head-side numbers of the lines a patch (hunks only, no file header) adds."""
+    try:
+        patch = PatchSet(f"--- a/file\n+++ b/file\n{hunks}\n")
+    except (UnidiffParseError, ValueError, IndexError) as error:
+        raise DiffError(f"not a valid patch: {error}") from None
+    return frozenset(number for patched in patch for number in _added(patched))
+
+
+def _from_patched_file(patched: Any) -> ChangedFile:
+    if patched.is_removed_file:
+        status: FileStatus = "removed"
+    elif patched.is_added_file:
+        status = "added"
+    elif patched.is_rename:
+        status = "renamed"
+    else:
+        status = "modified"
+    old_path = _strip_prefix(patched.source_file) if status == "renamed" else None
+    added = frozenset(_added(patched))
+    return ChangedFile(
+        path=str(patched.path),
+        old_path=old_path,
+        status=status,
+        added_lines=added,
+        whole_file=status == "added",
+        is_binary=bool(patched.is_binary_file),
+    )
+
+
+def _added(patched: Any) -> list[int]:
+    """Head-side line numbers of a file's added lines."""
+    return [line.target_line_no for hunk in patched for line in hunk if line.is_added and line.target_line_no]
+
+
+def _strip_prefix(name: str) -> str:
+    return name[2:] if name.startswith(("a/", "b/")) else name

@@ -1,0 +1,29 @@
+"""Path globs with .gitignore semantics (`tests/`, `*.min.js`, `docs/**`), as users already write them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+import pathspec
+
+
+@lru_cache(maxsize=512)
+def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any]:
+    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+
+
+def matches(patterns: Iterable[str], path: str) -> bool:
+    """Whether a repository-relative path matches any of the patterns."""
+    key = tuple(patterns)
+    return bool(key) and _spec(key).match_file(path)
+
+
+def validate(pattern: str) -> str:
+    """Check that a glob compiles; raise ValueError naming it otherwise."""
+    try:
+        _spec((pattern,))
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"invalid glob {pattern!r}: {error}") from None
+    return pattern

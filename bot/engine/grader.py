@@ -1,0 +1,171 @@
+"""Grading a change: decide what to analyse, analyse it, judge it, score it. The one entry point for all faces."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+
+from bot.engine.analysis import FileAnalysis
+from bot.engine.files import AnalysisJob
+from bot.engine.globs import matches
+from bot.engine.judge import judge_file, metric_changes
+from bot.engine.models import ChangedFile, FileGrade, PullRequestGrade
+from bot.engine.plugins import plugin_rules
+from bot.engine.pool import Progress, run_jobs
+from bot.engine.rules import RuleMeta, rule_table
+from bot.engine.scoring import dimension_scores, letter, overall_score
+from bot.engine.strategy import DEFAULT_EXCLUDES, Strategy
+
+Reader = Callable[[str], bytes | None]
+
+
+@dataclass(slots=True)
+class GradingPlan:
+    """Which files get analysed (head and, for before → after, base) and which are skipped and why."""
+
+    strategy: Strategy
+    to_grade: list[ChangedFile] = field(default_factory=list)
+    not_graded: list[FileGrade] = field(default_factory=list)
+    """Removed files (nothing to judge) and skipped ones (with the reason)."""
+    use_plugins: bool = True
+
+    def head_jobs(self, read_head: Reader) -> list[AnalysisJob]:
+        """One job per graded file, with its head contents."""
+        return [self._job(change.path, read_head(change.path)) for change in self.to_grade]
+
+    def base_jobs(self, read_base: Reader) -> list[AnalysisJob | None]:
+        """One job per graded file that existed before the change (None where it did not)."""
+        return [
+            self._job(change.path, read_base(change.old_path or change.path)) if has_base(change) else None
+            for change in self.to_grade
+        ]
+
+    def _job(self, path: str, data: bytes | None) -> AnalysisJob:
+        return AnalysisJob(
+            path=path,
+            data=data,
+            max_bytes=self.strategy.max_file_bytes,
+            custom_rules=self.strategy.regex_rules(),
+            use_plugins=self.use_plugins,
+        )
+
+
+def has_base(change: ChangedFile) -> bool:
+    """Whether a base version exists to compare with."""
+    return change.status in ("modified", "renamed", "copied", "unchanged")
+
+
+def plan(changes: Sequence[ChangedFile], strategy: Strategy, use_plugins: bool = True) -> GradingPlan:
+    """Sort the changed files into graded and not graded (removed, excluded, binary), in path order."""
+    grading = GradingPlan(strategy=strategy, use_plugins=use_plugins)
+    for change in sorted(changes, key=lambda c: c.path):
+        reason = _skip_reason(change, strategy)
+        if change.status == "removed" or reason is not None:
+            grading.not_graded.append(
+                FileGrade(path=change.path, old_path=change.old_path, status=change.status, skipped=reason)
+            )
+        else:
+            grading.to_grade.append(change)
+    return grading
+
+
+def known_rules(strategy: Strategy, use_plugins: bool = True) -> dict[str, RuleMeta]:
+    """Built-in rules, installed plugins' rules and the repository's custom rules."""
+    extra = [rule.meta() for rule in strategy.regex_rules()]
+    if use_plugins:
+        extra.extend(plugin_rules())
+    return rule_table(extra)
+
+
+def assemble(
+    grading: GradingPlan,
+    heads: Sequence[FileAnalysis],
+    bases: Sequence[FileAnalysis | None],
+) -> PullRequestGrade:
+    """Judge every analysed file and score the whole change."""
+    strategy = grading.strategy
+    table = known_rules(strategy, grading.use_plugins)
+    files = list(grading.not_graded)
+    changed_lines = 0
+    for change, head, base in zip(grading.to_grade, heads, bases, strict=True):
+        if head.skipped:
+            files.append(_skipped(change, head.skipped, head.language))
+            continue
+        base_usable = base if base is not None and not base.skipped else None
+        findings = judge_file(change, head, base_usable, strategy, table)
+        lines = head.lines if change.whole_file or not change.patch_available else len(change.added_lines)
+        changed_lines += lines
+        files.append(
+            FileGrade(
+                path=change.path,
+                old_path=change.old_path,
+                status=change.status,
+                language=head.language,
+                changed_lines=lines,
+                metrics=metric_changes(head, base_usable),
+                findings=tuple(findings),
+            )
+        )
+    files.sort(key=lambda f: f.path)
+    all_findings = [finding for file in files for finding in file.findings]
+    dimensions = dimension_scores(all_findings, changed_lines, strategy.weights)
+    score = overall_score(dimensions)
+    passed = strategy.fail_under is None or score >= strategy.fail_under
+    return PullRequestGrade(
+        score=score,
+        grade=letter(score),
+        dimensions=dimensions,
+        files=tuple(files),
+        fail_under=strategy.fail_under,
+        passed=passed,
+        strategy_digest=strategy.digest,
+    )
+
+
+def grade_change(
+    changes: Sequence[ChangedFile],
+    read_head: Reader,
+    read_base: Reader | None,
+    strategy: Strategy,
+    *,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> PullRequestGrade:
+    """Grade a change synchronously: the CLI's and the Action's path (the App runs the same steps async)."""
+    grading = plan(changes, strategy)
+    head_jobs = grading.head_jobs(read_head)
+    base_jobs = grading.base_jobs(read_base) if read_base is not None else [None] * len(head_jobs)
+    wanted = [job for job in base_jobs if job is not None]
+    total = len(head_jobs) + len(wanted)
+
+    def head_progress(done: int, _: int) -> None:
+        if progress is not None:
+            progress(done, total)
+
+    def base_progress(done: int, _: int) -> None:
+        if progress is not None:
+            progress(len(head_jobs) + done, total)
+
+    heads = run_jobs(head_jobs, executor, head_progress)
+    base_results = iter(run_jobs(wanted, executor, base_progress))
+    bases = [next(base_results) if job is not None else None for job in base_jobs]
+    return assemble(grading, heads, bases)
+
+
+def _skip_reason(change: ChangedFile, strategy: Strategy) -> str | None:
+    if change.status == "removed":
+        return None
+    if change.is_binary:
+        return "binary file"
+    if not strategy.includes(change.path):
+        if matches(DEFAULT_EXCLUDES, change.path) and matches(strategy.exclude, change.path):
+            return "excluded by default (vendored, generated, minified or lock file)"
+        return "excluded by configuration"
+    return None
+
+
+def _skipped(change: ChangedFile, reason: str, language: str | None) -> FileGrade:
+    return FileGrade(
+        path=change.path, old_path=change.old_path, status=change.status, language=language, skipped=reason
+    )

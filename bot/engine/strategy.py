@@ -1,0 +1,259 @@
+"""The Strategy: every weight, threshold, severity and switch the engine uses, as one versioned document.
+
+Layers resolve as default ◀ collective ◀ learned ◀ the repository's config; whatever the config sets is
+recorded in `pinned` so that no learned layer ever overrides it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Literal
+
+from pydantic import Field
+
+from bot.engine.config import ConfigError, CustomRuleConfig, RuleConfig, ToastyConfig
+from bot.engine.custom_rules import RegexRule
+from bot.engine.files import DEFAULT_MAX_BYTES
+from bot.engine.globs import matches
+from bot.engine.models import Delivery, Dimension, Frozen, Severity
+from bot.engine.rules import CATALOGUE, RuleMeta
+
+STRATEGY_VERSION = 1
+
+DEFAULT_WEIGHTS: dict[Dimension, float] = {
+    Dimension.COMPLEXITY: 2.0,
+    Dimension.MAINTAINABILITY: 1.0,
+    Dimension.SIZE: 1.0,
+    Dimension.DOCUMENTATION: 0.5,
+    Dimension.RELIABILITY: 2.0,
+    Dimension.SECURITY: 3.0,
+}
+
+DEFAULT_EXCLUDES: tuple[str, ...] = (
+    # vendored and third-party code
+    "vendor/",
+    "vendored/",
+    "third_party/",
+    "third-party/",
+    "node_modules/",
+    "bower_components/",
+    # generated code
+    "*_pb2.py",
+    "*_pb2_grpc.py",
+    "*_pb2.pyi",
+    "*.pb.go",
+    "*.generated.*",
+    "*.g.dart",
+    "generated/",
+    "__generated__/",
+    # minified and bundled assets
+    "*.min.js",
+    "*.min.css",
+    "*.bundle.js",
+    "*.map",
+    # lock files
+    "*.lock",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "pnpm-lock.yaml",
+    "go.sum",
+)
+
+TEST_PATHS: tuple[str, ...] = (
+    "tests/",
+    "test/",
+    "testing/",
+    "test_*.py",
+    "*_test.py",
+    "conftest.py",
+    "*_test.go",
+    "*.test.js",
+    "*.test.ts",
+    "*.spec.js",
+    "*.spec.ts",
+    "*Test.java",
+    "*Tests.java",
+)
+
+
+class RuleSettings(Frozen):
+    """How one rule behaves in one repository."""
+
+    enabled: bool = True
+    severity: Severity
+    threshold: float | None = None
+    delivery: Delivery = "comment"
+    usefulness: float = Field(default=0.5, ge=0, le=1)
+    """Expected share of this rule's comments the team finds worth reading (learned; 0.5 knows nothing)."""
+
+
+class RulePatch(Frozen):
+    """A partial change to a rule's settings: only the fields given apply."""
+
+    enabled: bool | None = None
+    severity: Severity | None = None
+    threshold: float | None = None
+    delivery: Delivery | None = None
+
+    def apply(self, settings: RuleSettings) -> RuleSettings:
+        """The settings with this patch's fields replaced."""
+        changes = self.model_dump(exclude_none=True)
+        return settings.model_copy(update=changes) if changes else settings
+
+    @classmethod
+    def from_config(cls, entry: RuleConfig) -> RulePatch:
+        """Same fields, from the config file's model."""
+        return cls(**entry.model_dump(exclude_none=True))
+
+
+class PathOverride(Frozen):
+    """Rule patches for paths matching any of the globs; keys are rule ids or dimension names."""
+
+    paths: tuple[str, ...]
+    rules: dict[str, RulePatch]
+
+
+DEFAULT_OVERRIDES: tuple[PathOverride, ...] = (
+    PathOverride(
+        paths=TEST_PATHS,
+        rules={
+            "reliability.assert": RulePatch(enabled=False),
+            Dimension.DOCUMENTATION.value: RulePatch(enabled=False),
+            "size.function-length": RulePatch(threshold=120),
+        },
+    ),
+)
+
+
+class Strategy(Frozen):
+    """The resolved numbers for one repository; plain JSON, so the App can export it and the Action read it."""
+
+    version: Literal[1] = 1
+    rules: dict[str, RuleSettings] = Field(default_factory=dict)
+    weights: dict[Dimension, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    comment_budget: int = Field(default=10, ge=0, le=50)
+    fail_under: float | None = Field(default=None, ge=0, le=100)
+    conclusion: Literal["failure", "neutral"] = "failure"
+    include: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDES
+    overrides: tuple[PathOverride, ...] = DEFAULT_OVERRIDES
+    custom_rules: tuple[CustomRuleConfig, ...] = ()
+    max_file_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0)
+    drafts: bool = False
+    learning: bool = True
+    pinned: frozenset[str] = frozenset()
+    """Keys the repository's config set (e.g. `rules.complexity.cyclomatic.threshold`): never learned over."""
+    notes: tuple[str, ...] = ()
+    """Human-readable explanations of numbers that differ from the defaults."""
+
+    @classmethod
+    def default(cls) -> Strategy:
+        """The shipped defaults for every built-in rule."""
+        return cls(rules={rule.id: default_settings(rule) for rule in CATALOGUE.values()})
+
+    def settings(self, rule: RuleMeta, path: str) -> RuleSettings:
+        """A rule's effective settings for one path, path overrides applied in order."""
+        current = self.rules.get(rule.id) or default_settings(rule)
+        for override in self.overrides:
+            if not matches(override.paths, path):
+                continue
+            for key in (rule.dimension.value, rule.id):
+                patch = override.rules.get(key)
+                if patch is not None:
+                    current = patch.apply(current)
+        return current
+
+    def includes(self, path: str) -> bool:
+        """Whether a path is graded at all (include globs, minus excludes)."""
+        if self.include is not None and not matches(self.include, path):
+            return False
+        return not matches(self.exclude, path)
+
+    def regex_rules(self) -> tuple[RegexRule, ...]:
+        """The repository's custom rules in the form worker processes take."""
+        return tuple(
+            RegexRule(r.id, r.pattern, r.message, r.severity, r.dimension, tuple(r.paths), r.ignore_case)
+            for r in self.custom_rules
+        )
+
+    def to_json(self) -> str:
+        """The versioned document (stable key order), as exported for the Action."""
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, indent=2)
+
+    @property
+    def digest(self) -> str:
+        """Short content hash: which numbers produced a grade."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def default_settings(rule: RuleMeta) -> RuleSettings:
+    """A rule's shipped settings."""
+    return RuleSettings(severity=rule.severity, threshold=rule.threshold)
+
+
+def apply_config(strategy: Strategy, config: ToastyConfig, known: Mapping[str, RuleMeta]) -> Strategy:
+    """The repository's config over a strategy: what it sets wins and is pinned against learning."""
+    custom = {rule.id: rule for rule in config.custom_rules}
+    table = {**known, **{rule_id: _custom_meta(rule) for rule_id, rule in custom.items()}}
+    rules = dict(strategy.rules)
+    pinned = set(strategy.pinned)
+    for key, entry in config.rules.items():
+        for rule in _rules_for_key(key, table, "rules"):
+            current = rules.get(rule.id) or default_settings(rule)
+            rules[rule.id] = RulePatch.from_config(entry).apply(current)
+            pinned.update(f"rules.{rule.id}.{field}" for field in entry.model_dump(exclude_none=True))
+    for rule_id in custom:
+        rules.setdefault(rule_id, default_settings(table[rule_id]))
+    overrides = [*(strategy.overrides if config.default_excludes else ()), *_overrides(config, table)]
+    set_fields = config.model_fields_set
+    pinned.update(f"weights.{dimension.value}" for dimension in config.weights)
+    if "comments" in set_fields:
+        pinned.add("comment_budget")
+    return strategy.model_copy(
+        update={
+            "rules": rules,
+            "weights": {**strategy.weights, **config.weights},
+            "comment_budget": config.comments.budget if "comments" in set_fields else strategy.comment_budget,
+            "fail_under": config.fail_under if "fail_under" in set_fields else strategy.fail_under,
+            "conclusion": config.conclusion,
+            "include": tuple(config.include) if config.include is not None else strategy.include,
+            "exclude": (*(DEFAULT_EXCLUDES if config.default_excludes else ()), *config.exclude),
+            "overrides": tuple(overrides),
+            "custom_rules": tuple(config.custom_rules),
+            "max_file_bytes": config.max_file_size,
+            "drafts": config.drafts,
+            "learning": config.learning,
+            "pinned": frozenset(pinned),
+        }
+    )
+
+
+def _overrides(config: ToastyConfig, table: Mapping[str, RuleMeta]) -> Iterable[PathOverride]:
+    for index, override in enumerate(config.overrides):
+        for key in override.rules:
+            _rules_for_key(key, table, f"overrides[{index}].rules")
+        yield PathOverride(
+            paths=tuple(override.paths),
+            rules={key: RulePatch.from_config(entry) for key, entry in override.rules.items()},
+        )
+
+
+def _rules_for_key(key: str, table: Mapping[str, RuleMeta], where: str) -> list[RuleMeta]:
+    """The rules a config key names: one rule id, or every rule of a dimension."""
+    if key in table:
+        return [table[key]]
+    dimension_rules = [rule for rule in table.values() if rule.dimension.value == key]
+    if dimension_rules:
+        return dimension_rules
+    choices = [*table, *(d.value for d in Dimension)]
+    close = difflib.get_close_matches(key, choices, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else "; `toasty rules` lists them"
+    raise ConfigError(f".github/toasty.yml: {where}.{key}: unknown rule{hint}")
+
+
+def _custom_meta(rule: CustomRuleConfig) -> RuleMeta:
+    return RegexRule(rule.id, rule.pattern, rule.message, rule.severity, rule.dimension, tuple(rule.paths)).meta()
