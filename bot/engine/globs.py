@@ -11,7 +11,7 @@ import pathspec
 
 @lru_cache(maxsize=512)
 def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any]:
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+    return pathspec.PathSpec.from_lines("gitignore", patterns)
 
 
 def matches(patterns: Iterable[str], path: str) -> bool:

@@ -12,7 +12,7 @@ from bot.engine.globs import matches
 from bot.engine.judge import judge_file, metric_changes
 from bot.engine.models import ChangedFile, FileGrade, PullRequestGrade
 from bot.engine.plugins import plugin_rules
-from bot.engine.pool import Progress, run_jobs
+from bot.engine.pool import Progress, make_pool, run_jobs, worth_a_pool
 from bot.engine.rules import RuleMeta, rule_table
 from bot.engine.scoring import dimension_scores, letter, overall_score
 from bot.engine.strategy import DEFAULT_EXCLUDES, Strategy
@@ -130,25 +130,26 @@ def grade_change(
     strategy: Strategy,
     *,
     executor: Executor | None = None,
+    parallel: bool = False,
     progress: Progress | None = None,
 ) -> PullRequestGrade:
-    """Grade a change synchronously: the CLI's and the Action's path (the App runs the same steps async)."""
+    """Grade a change synchronously: the CLI's and the Action's path (the App runs the same steps async).
+
+    With `parallel`, a process pool is started for the duration when the batch is big enough to repay it.
+    """
     grading = plan(changes, strategy)
     head_jobs = grading.head_jobs(read_head)
-    base_jobs = grading.base_jobs(read_base) if read_base is not None else [None] * len(head_jobs)
-    wanted = [job for job in base_jobs if job is not None]
-    total = len(head_jobs) + len(wanted)
-
-    def head_progress(done: int, _: int) -> None:
-        if progress is not None:
-            progress(done, total)
-
-    def base_progress(done: int, _: int) -> None:
-        if progress is not None:
-            progress(len(head_jobs) + done, total)
-
-    heads = run_jobs(head_jobs, executor, head_progress)
-    base_results = iter(run_jobs(wanted, executor, base_progress))
+    base_jobs: list[AnalysisJob | None] = (
+        grading.base_jobs(read_base) if read_base is not None else [None] * len(head_jobs)
+    )
+    every_job = [*head_jobs, *(job for job in base_jobs if job is not None)]
+    if executor is None and parallel and worth_a_pool(every_job):
+        with make_pool() as pool:
+            analyses = run_jobs(every_job, pool, progress)
+    else:
+        analyses = run_jobs(every_job, executor, progress)
+    heads = analyses[: len(head_jobs)]
+    base_results = iter(analyses[len(head_jobs) :])
     bases = [next(base_results) if job is not None else None for job in base_jobs]
     return assemble(grading, heads, bases)
 

@@ -12,13 +12,14 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
-from bot.engine.config import ConfigError, CustomRuleConfig, RuleConfig, ToastyConfig
+from bot.engine.config import ConfigError, CustomRuleConfig, RuleConfig, ToastyConfig, describe_validation_error
 from bot.engine.custom_rules import RegexRule
 from bot.engine.files import DEFAULT_MAX_BYTES
 from bot.engine.globs import matches
 from bot.engine.models import Delivery, Dimension, Frozen, Severity
+from bot.engine.plugins import plugin_rules
 from bot.engine.rules import CATALOGUE, RuleMeta
 
 STRATEGY_VERSION = 1
@@ -257,3 +258,32 @@ def _rules_for_key(key: str, table: Mapping[str, RuleMeta], where: str) -> list[
 
 def _custom_meta(rule: CustomRuleConfig) -> RuleMeta:
     return RegexRule(rule.id, rule.pattern, rule.message, rule.severity, rule.dimension, tuple(rule.paths)).meta()
+
+
+def resolve_strategy(
+    config: ToastyConfig | None = None, base: Strategy | None = None, extra_rules: Iterable[RuleMeta] | None = None
+) -> Strategy:
+    """Defaults (or a learned strategy) with the repository's config on top; plugins' rules are configurable too."""
+    strategy = base if base is not None else Strategy.default()
+    if config is None:
+        return strategy
+    extra = plugin_rules() if extra_rules is None else extra_rules
+    return apply_config(strategy, config, {**CATALOGUE, **{rule.id: rule for rule in extra}})
+
+
+def parse_strategy(text: str | bytes) -> Strategy:
+    """Read an exported strategy document, refusing versions this Toasty does not know."""
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ConfigError(f"strategy document is not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ConfigError("strategy document must be a JSON object")
+    if data.get("version") != STRATEGY_VERSION:
+        raise ConfigError(
+            f"strategy document has version {data.get('version')!r}; this Toasty reads version {STRATEGY_VERSION}"
+        )
+    try:
+        return Strategy.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError("strategy document: " + describe_validation_error(error).split(": ", 1)[-1]) from None

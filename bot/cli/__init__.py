@@ -1,0 +1,1 @@
+"""The `toasty` command line."""

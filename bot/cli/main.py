@@ -1,0 +1,39 @@
+"""The `toasty` command: every subcommand registered in one place."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.cli import grade, rules
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All subcommands and their options."""
+    parser = argparse.ArgumentParser(
+        prog="toasty", description="Grade the code a change touches and say what got worse, and why."
+    )
+    parser.add_argument("--version", action="version", version=f"toasty {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    grade_parser = commands.add_parser("grade", help="grade files, directories or the working tree's change")
+    grade.add_arguments(grade_parser)
+    grade_parser.set_defaults(handler=grade.run)
+
+    rules_parser = commands.add_parser("rules", help="list the rules with their ids, dimensions and defaults")
+    rules.add_arguments(rules_parser)
+    rules_parser.set_defaults(handler=rules.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen command; its return value is the exit status."""
+    args = build_parser().parse_args(argv)
+    status: int = args.handler(args)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

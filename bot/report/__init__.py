@@ -1,0 +1,1 @@
+"""Renderings of a grade for people and tools: terminal text, Markdown, SARIF and JSON."""

@@ -1,0 +1,102 @@
+"""SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`) and any other SARIF viewer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from bot import __version__
+from bot.engine.models import Dimension, Finding, PullRequestGrade
+from bot.engine.rules import RuleMeta
+from bot.report.levels import SECURITY_SEVERITY, sarif_level
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_KEY = "toasty/v1"
+INFORMATION_URI = "https://github.com/toasty-grader/toasty"
+_MAX_DESCRIPTION = 1000
+_MAX_RESULTS = 5000
+"""GitHub keeps the top 5,000 results of a run (by severity); sending more only costs upload size."""
+
+
+def to_sarif(grade: PullRequestGrade, rules: Mapping[str, RuleMeta], category: str = "toasty") -> dict[str, Any]:
+    """A SARIF log with one run: rule metadata, results with stable partialFingerprints."""
+    findings = [f for f in grade.findings if f.delivery != "silent"][:_MAX_RESULTS]
+    used = sorted({f.rule for f in findings} | set(rules))
+    index = {rule_id: position for position, rule_id in enumerate(used)}
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "Toasty",
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_rule(rules.get(rule_id), rule_id) for rule_id in used],
+                    }
+                },
+                "automationDetails": {"id": f"{category}/"},
+                "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root."}}},
+                "results": [_result(finding, index[finding.rule]) for finding in findings],
+                "properties": {
+                    "score": grade.score,
+                    "grade": grade.grade,
+                    "dimensions": {d.value: s.score for d, s in grade.dimensions.items()},
+                },
+            }
+        ],
+    }
+
+
+def dumps(log: dict[str, Any]) -> str:
+    """The log as indented JSON text."""
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _rule(meta: RuleMeta | None, rule_id: str) -> dict[str, Any]:
+    if meta is None:  # a rule known only from a finding (a plugin no longer installed)
+        return {"id": rule_id, "shortDescription": {"text": rule_id}}
+    description = " ".join(part for part in (meta.why, meta.advice) if part) or meta.title
+    rule: dict[str, Any] = {
+        "id": meta.id,
+        "name": _pascal(meta.id),
+        "shortDescription": {"text": meta.title},
+        "fullDescription": {"text": description[:_MAX_DESCRIPTION]},
+        "help": {"text": description, "markdown": f"**{meta.title}**\n\n{meta.why}\n\n{meta.advice}".strip()},
+        "defaultConfiguration": {"level": sarif_level(meta.severity)},
+        "properties": {"tags": [meta.dimension.value, "toasty"], "precision": "high"},
+    }
+    if meta.dimension is Dimension.SECURITY:  # the tag GitHub keys its security severity display on
+        rule["properties"]["security-severity"] = SECURITY_SEVERITY[meta.severity]
+    return rule
+
+
+def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "ruleIndex": rule_index,
+        "level": sarif_level(finding.severity),
+        "message": {"text": finding.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": finding.line, "endLine": finding.end_line},
+                }
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "properties": {"severity": finding.severity.value, "dimension": finding.dimension.value},
+    }
+    if finding.scope:
+        result["locations"][0]["logicalLocations"] = [{"fullyQualifiedName": finding.scope, "kind": "function"}]
+    if finding.value is not None:
+        result["properties"]["value"] = finding.value
+        result["properties"]["threshold"] = finding.threshold
+    return result
+
+
+def _pascal(rule_id: str) -> str:
+    return "".join(part.capitalize() for part in rule_id.replace("-", ".").split("."))
