@@ -142,7 +142,7 @@ def _files_under(root: Path, path: Path) -> list[str]:
     try:
         return tracked_files(root, path)
     except GitError:
-        found = []
+        found: list[str] = []
         for directory, subdirectories, files in os.walk(path):
             subdirectories[:] = [d for d in subdirectories if d not in _SKIPPED_DIRECTORIES and not d.startswith(".")]
             found.extend(_relative(root, Path(directory) / name) for name in files)

@@ -136,6 +136,8 @@ class ToastyConfig(_Strict):
     """Check-run conclusion when the score is below fail_under."""
     learning: bool = True
     drafts: bool = False
+    generated_files: bool = False
+    """Grade files whose header says they are generated (skipped by default)."""
     max_file_size: ByteSize = 1_000_000
     custom_rules: list[CustomRuleConfig] = Field(default_factory=list, max_length=MAX_CUSTOM_RULES)
 

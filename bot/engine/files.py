@@ -37,6 +37,7 @@ class AnalysisJob:
     max_bytes: int = DEFAULT_MAX_BYTES
     custom_rules: tuple[RegexRule, ...] = ()
     use_plugins: bool = True
+    skip_generated: bool = True
 
 
 def analyze_file(job: AnalysisJob) -> FileAnalysis:
@@ -49,7 +50,7 @@ def analyze_file(job: AnalysisJob) -> FileAnalysis:
     text = decode(data, language)
     if text is None:
         return FileAnalysis(language=language, skipped="not valid UTF-8 text")
-    if _is_generated(text):
+    if job.skip_generated and _is_generated(text):
         return FileAnalysis(language=language, skipped="generated file (marked as generated or DO NOT EDIT)")
     lines = split_lines(text)
     if language != "python" and any(len(line) > _MINIFIED_LINE for line in lines):

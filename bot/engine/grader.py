@@ -48,6 +48,7 @@ class GradingPlan:
             max_bytes=self.strategy.max_file_bytes,
             custom_rules=self.strategy.regex_rules(),
             use_plugins=self.use_plugins,
+            skip_generated=not self.strategy.generated_files,
         )
 
 

@@ -144,6 +144,7 @@ class Strategy(Frozen):
     custom_rules: tuple[CustomRuleConfig, ...] = ()
     max_file_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0)
     drafts: bool = False
+    generated_files: bool = False
     learning: bool = True
     pinned: frozenset[str] = frozenset()
     """Keys the repository's config set (e.g. `rules.complexity.cyclomatic.threshold`): never learned over."""
@@ -227,6 +228,7 @@ def apply_config(strategy: Strategy, config: ToastyConfig, known: Mapping[str, R
             "custom_rules": tuple(config.custom_rules),
             "max_file_bytes": config.max_file_size,
             "drafts": config.drafts,
+            "generated_files": config.generated_files,
             "learning": config.learning,
             "pinned": frozenset(pinned),
         }
