@@ -34,6 +34,15 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+## Run the GitHub App on SQLite (./toasty.db); the first run writes a .env with a random webhook secret.
+serve: $(STAMP) .env
+	$(BIN)/toasty serve
+
+.env:
+	@printf 'GITHUB_WEBHOOK_SECRET=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(32))')" > .env
+	@echo "Wrote .env with a random GITHUB_WEBHOOK_SECRET: enter the same secret in your GitHub App's settings,"
+	@echo "and add GITHUB_APP_ID and GITHUB_PRIVATE_KEY_PATH there to let Toasty act on pull requests."
+
 ## Grade this repository's change against its main branch (or BASE=<rev>).
 grade: $(STAMP)
 	$(BIN)/toasty grade --diff $(BASE)

@@ -35,7 +35,7 @@ class Corpus:
     def sample(self, every: int, max_bytes: int = 400_000) -> Corpus:
         """A deterministic subset (every n-th file, small enough for radon to finish)."""
         chosen = [f for f in self.files if len(f.data) <= max_bytes][::every]
-        return Corpus(f"{self.name} (1 in {every})", tuple(chosen))
+        return Corpus(self.name if every == 1 else f"{self.name} (1 in {every})", tuple(chosen))
 
 
 def load(name: str, root: Path, exclude: tuple[str, ...] = ()) -> Corpus:

@@ -73,9 +73,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     bar = ProgressBar() if not args.no_progress else None
     try:
-        grade = grade_change(
-            inputs.changes, inputs.read_head, inputs.read_base, strategy, parallel=True, progress=bar
-        )
+        grade = grade_change(inputs.changes, inputs.read_head, inputs.read_base, strategy, parallel=True, progress=bar)
     finally:
         if bar is not None:
             bar.close()

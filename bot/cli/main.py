@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import grade, rules
+from bot.cli import grade, rules, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +25,13 @@ def build_parser() -> argparse.ArgumentParser:
     rules_parser = commands.add_parser("rules", help="list the rules with their ids, dimensions and defaults")
     rules.add_arguments(rules_parser)
     rules_parser.set_defaults(handler=rules.run)
+
+    serve_parser = commands.add_parser("serve", help="run the GitHub App (webhooks, jobs, health checks)")
+    serve.add_serve_arguments(serve_parser)
+    serve_parser.set_defaults(handler=serve.serve)
+
+    migrate_parser = commands.add_parser("migrate", help="apply database migrations and exit")
+    migrate_parser.set_defaults(handler=serve.migrate)
     return parser
 
 

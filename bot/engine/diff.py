@@ -90,3 +90,21 @@ def _added(patched: Any) -> list[int]:
 
 def _strip_prefix(name: str) -> str:
     return name[2:] if name.startswith(("a/", "b/")) else name
+
+
+def right_side_lines(hunks: str) -> tuple[frozenset[int], frozenset[int]]:
+    """(added, inside any hunk) head-side line numbers of a patch: GitHub accepts comments only on the latter."""
+    try:
+        patch = PatchSet(f"--- a/file\n+++ b/file\n{hunks}\n")
+    except (UnidiffParseError, ValueError, IndexError) as error:
+        raise DiffError(f"not a valid patch: {error}") from None
+    added: set[int] = set()
+    inside: set[int] = set()
+    for patched in patch:
+        for hunk in patched:
+            for line in hunk:
+                if line.target_line_no and (line.is_added or line.is_context):
+                    inside.add(line.target_line_no)
+                    if line.is_added:
+                        added.add(line.target_line_no)
+    return frozenset(added), frozenset(inside)

@@ -29,11 +29,18 @@ _MINIFIED_LINE = 5000
 
 
 @dataclass(frozen=True, slots=True)
+class Unavailable:
+    """Content the caller did not fetch, with the reason (binary, too large…), so no bytes travel for nothing."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class AnalysisJob:
     """One file version to analyse; small and picklable so it can go to a worker process."""
 
     path: str
-    data: bytes | None
+    data: bytes | Unavailable | None
     max_bytes: int = DEFAULT_MAX_BYTES
     custom_rules: tuple[RegexRule, ...] = ()
     use_plugins: bool = True
@@ -44,7 +51,7 @@ def analyze_file(job: AnalysisJob) -> FileAnalysis:
     """Analyse one file's bytes; anything that cannot be analysed comes back skipped with the reason."""
     data = job.data
     reason = _unreadable(data, job.max_bytes)
-    if data is None or reason is not None:
+    if not isinstance(data, bytes) or reason is not None:
         return FileAnalysis(language=language_of(job.path, b""), skipped=reason or "content unavailable")
     language = language_of(job.path, data)
     text = decode(data, language)
@@ -89,9 +96,11 @@ def decode(data: bytes, language: str) -> str | None:
         return None
 
 
-def _unreadable(data: bytes | None, max_bytes: int) -> str | None:
+def _unreadable(data: bytes | Unavailable | None, max_bytes: int) -> str | None:
     if data is None:
         return "content unavailable"
+    if isinstance(data, Unavailable):
+        return data.reason
     if len(data) > max_bytes:
         return f"larger than the {max_bytes:,}-byte limit ({len(data):,} bytes)"
     if b"\0" in data[:8192]:

@@ -7,7 +7,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from bot.engine.analysis import FileAnalysis
-from bot.engine.files import AnalysisJob
+from bot.engine.files import AnalysisJob, Unavailable
 from bot.engine.globs import matches
 from bot.engine.judge import judge_file, metric_changes
 from bot.engine.models import ChangedFile, FileGrade, PullRequestGrade
@@ -17,7 +17,7 @@ from bot.engine.rules import RuleMeta, rule_table
 from bot.engine.scoring import dimension_scores, letter, overall_score
 from bot.engine.strategy import DEFAULT_EXCLUDES, Strategy
 
-Reader = Callable[[str], bytes | None]
+Reader = Callable[[str], bytes | Unavailable | None]
 
 
 @dataclass(slots=True)
@@ -41,7 +41,7 @@ class GradingPlan:
             for change in self.to_grade
         ]
 
-    def _job(self, path: str, data: bytes | None) -> AnalysisJob:
+    def _job(self, path: str, data: bytes | Unavailable | None) -> AnalysisJob:
         return AnalysisJob(
             path=path,
             data=data,

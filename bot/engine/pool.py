@@ -23,7 +23,8 @@ def make_pool(workers: int | None = None) -> ProcessPoolExecutor:
 
 def worth_a_pool(jobs: Sequence[AnalysisJob]) -> bool:
     """A single file, or a small batch, never pays for pool start-up."""
-    return len(jobs) > 1 and sum(len(job.data or b"") for job in jobs) >= POOL_MIN_BYTES
+    size = sum(len(job.data) for job in jobs if isinstance(job.data, bytes))
+    return len(jobs) > 1 and size >= POOL_MIN_BYTES
 
 
 def run_jobs(

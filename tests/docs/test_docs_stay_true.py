@@ -40,4 +40,4 @@ def test_every_cli_command_is_in_the_readme() -> None:
 def test_readme_gives_the_two_commands() -> None:
     readme = read("README.md")
     assert "make test" in readme
-    assert "make grade" in readme
+    assert "make serve" in readme

@@ -1,0 +1,154 @@
+"""gidgethub over aiohttp, made safe to use at scale: retries, rate limits, serialised writes, ETag caching.
+
+Every request, REST or GraphQL, goes through `_request`, so the policy lives in one place:
+- 5xx answers and network errors are retried with exponential backoff;
+- primary and secondary rate limits (403/429 with Retry-After or x-ratelimit-remaining: 0) are waited out in
+  place when the wait is short, and otherwise raise RetryLater so the job runner resumes the work later;
+- writes of one installation go one at a time (GitHub's secondary limits punish concurrent content creation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from contextlib import AbstractAsyncContextManager, nullcontext
+from typing import Any
+
+import aiohttp
+from gidgethub.aiohttp import GitHubAPI
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "toasty"
+MAX_ATTEMPTS = 4
+BACKOFF_BASE = 0.5
+SECONDARY_LIMIT_WAIT = 60.0
+"""GitHub: without Retry-After, wait at least a minute after a secondary rate limit."""
+WRITE_METHODS = frozenset(("POST", "PATCH", "PUT", "DELETE"))
+ResponseObserver = Callable[[str, str, int, Mapping[str, str]], None]
+TokenRefresher = Callable[[], Awaitable[str]]
+
+
+class RetryLater(Exception):
+    """GitHub asked us to wait longer than is worth waiting in place; resume the work after `seconds`."""
+
+    def __init__(self, seconds: float, reason: str) -> None:
+        super().__init__(f"{reason}; retry in {seconds:.0f} s")
+        self.seconds = seconds
+        self.reason = reason
+
+
+class GitHubUnavailable(Exception):
+    """GitHub kept failing (5xx or network errors) after every retry."""
+
+
+class GitHubClient(GitHubAPI):
+    """One installation's (or the App's) view of the GitHub API."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        base_url: str,
+        graphql_url: str,
+        oauth_token: str | None = None,
+        jwt: str | None = None,
+        cache: MutableMapping[Any, Any] | None = None,
+        write_lock: asyncio.Lock | None = None,
+        inline_wait: float = 10.0,
+        observe: ResponseObserver | None = None,
+        refresh_token: TokenRefresher | None = None,
+    ) -> None:
+        super().__init__(session, USER_AGENT, oauth_token=oauth_token, cache=cache, base_url=base_url)
+        self.graphql_url = graphql_url
+        self._jwt = jwt
+        self._refresh_token = refresh_token
+        self._write_lock = write_lock
+        self._inline_wait = inline_wait
+        self._observe = observe
+
+    async def _request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        request_headers = dict(headers)
+        if self._jwt is not None:
+            request_headers["authorization"] = f"Bearer {self._jwt}"
+        refreshed = False
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            last = attempt == MAX_ATTEMPTS
+            try:
+                async with self._serialised(method):
+                    status, response_headers, data = await super()._request(method, url, request_headers, body)
+            except (aiohttp.ClientError, TimeoutError) as error:
+                if last:
+                    raise GitHubUnavailable(f"{method} {url}: {type(error).__name__}") from error
+                await self._backoff(attempt, f"{type(error).__name__} on {method} {url}")
+                continue
+            if self._observe is not None:
+                self._observe(method, url, status, response_headers)
+            if status == 401 and self._refresh_token is not None and not refreshed:
+                # An installation token revoked before its time: fetch a new one and try once more.
+                self.oauth_token = await self._refresh_token()
+                request_headers["authorization"] = f"token {self.oauth_token}"
+                refreshed = True
+                continue
+            if status >= 500:
+                if last:
+                    raise GitHubUnavailable(f"{method} {url}: {status} after {MAX_ATTEMPTS} attempts")
+                await self._backoff(attempt, f"{status} on {method} {url}")
+                continue
+            wait = rate_limit_wait(status, response_headers, data)
+            if wait is not None:
+                if wait <= self._inline_wait and not last:
+                    log.warning("rate limited on %s %s; waiting %.1f s", method, url, wait)
+                    await asyncio.sleep(wait)
+                    continue
+                raise RetryLater(wait, f"GitHub rate limit on {method} {url}")
+            return status, response_headers, data
+        raise AssertionError("unreachable: the last attempt always returns or raises")  # pragma: no cover
+
+    def _serialised(self, method: str) -> AbstractAsyncContextManager[object]:
+        if method in WRITE_METHODS and self._write_lock is not None:
+            return self._write_lock
+        return nullcontext()
+
+    async def _backoff(self, attempt: int, what: str) -> None:
+        delay = BACKOFF_BASE * 2 ** (attempt - 1) * (1 + random.random() / 2)  # noqa: S311  (jitter, not crypto)
+        log.warning("%s; retrying in %.1f s (attempt %d of %d)", what, delay, attempt, MAX_ATTEMPTS)
+        await asyncio.sleep(delay)
+
+    async def query(self, query: str, **variables: Any) -> Any:
+        """A GraphQL query against this client's endpoint (api.github.com/graphql or HOST/api/graphql)."""
+        return await self.graphql(query, endpoint=self.graphql_url, **variables)
+
+
+def rate_limit_wait(status: int, headers: Mapping[str, str], body: bytes) -> float | None:
+    """Seconds GitHub asks us to wait, or None when the answer is not a rate limit."""
+    if status not in (403, 429):
+        return None
+    retry_after = headers.get("retry-after")
+    if retry_after is not None:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            return SECONDARY_LIMIT_WAIT
+    if headers.get("x-ratelimit-remaining") == "0":
+        reset = headers.get("x-ratelimit-reset")
+        if reset is not None and reset.isdigit():
+            return max(1.0, float(reset) - time.time() + 1)
+        return SECONDARY_LIMIT_WAIT
+    if status == 429 or b"rate limit" in _message(body).lower():
+        return SECONDARY_LIMIT_WAIT
+    return None
+
+
+def _message(body: bytes) -> bytes:
+    try:
+        message = json.loads(body).get("message", "")
+    except (ValueError, AttributeError):
+        return b""
+    return str(message).encode()

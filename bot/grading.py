@@ -1,0 +1,276 @@
+"""The App's grading of a pull request: one check run, one review, exactly once per head commit.
+
+GitHub requests, in order: create the check run; list the changed files (100 a page); fetch the configuration
+and the contents in GraphQL batches; complete the check run with every annotation (50 per request); post one
+review. Nothing else, unless a crash forces a check of what was already posted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.commenting import Commentable, CommentTarget, choose_comments
+from bot.context import AppContext, Job
+from bot.engine import ChangedFile, ConfigError, PullRequestGrade, Strategy, changed_file_from_patch, load_config
+from bot.engine.config import CONFIG_PATH
+from bot.engine.diff import DiffError
+from bot.engine.files import AnalysisJob, Unavailable, analyze_file
+from bot.engine.grader import assemble, plan
+from bot.engine.strategy import resolve_strategy
+from bot.github import checks, contents
+from bot.github.client import GitHubClient, GitHubUnavailable, RetryLater
+from bot.github.contents import BLOBS_PER_QUERY, Blob, PullFile
+from bot.github.reviews import post_review
+from bot.report.comment import parse_marker, render_review_body
+from bot.report.levels import annotation_level
+from bot.report.markdown import render_summary
+from bot.store import gradings
+from bot.store.gradings import PlannedComment, PullKey
+
+log = logging.getLogger(__name__)
+RETRY_DELAYS = (30.0, 120.0, 600.0)
+"""When GitHub keeps failing: wait this long before the second, third and fourth attempt."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One grading in progress: who grades, what, and the check run it reports on."""
+
+    context: AppContext
+    gh: GitHubClient
+    pull: PullRequestRef
+    grading_id: int
+    check_run_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequestRef:
+    """The pull request and commits a grading is about, as a webhook payload gives them."""
+
+    repository: str
+    number: int
+    head_sha: str
+    base_sha: str
+    default_branch: str
+    installation_id: int
+    draft: bool = False
+
+    @property
+    def key(self) -> PullKey:
+        return PullKey(self.repository, self.number)
+
+
+async def grade_pull_request(context: AppContext, pull: PullRequestRef, job: Job) -> None:
+    """Grade the pull request's head commit and answer on GitHub; pull requests are graded one at a time."""
+    async with context.pull_locks[(pull.repository, pull.number)]:
+        gh = await context.github(pull.installation_id)
+        try:
+            await _grade(context, gh, pull, job)
+        except GitHubUnavailable as error:
+            if not job.final:
+                raise RetryLater(RETRY_DELAYS[min(job.attempt, len(RETRY_DELAYS)) - 1], str(error)) from error
+            raise
+
+
+async def _grade(context: AppContext, gh: GitHubClient, pull: PullRequestRef, job: Job) -> None:
+    files: list[PullFile] | None = None
+    if pull.draft:
+        config_blobs = await contents.fetch_blobs(gh, pull.repository, [_config_expression(pull)])
+        strategy = _strategy_or_none(config_blobs.get(_config_expression(pull)))
+        if strategy is None or not strategy.drafts:
+            log.info("draft pull request %s#%s skipped", pull.repository, pull.number)
+            return
+    grading = await gradings.start(context.database, pull.key, pull.head_sha, pull.base_sha, job.delivery_id)
+    check_run_id = grading.check_run_id
+    if check_run_id is None:
+        check_run_id = await checks.create(gh, pull.repository, pull.head_sha, job.delivery_id)
+        await gradings.set_check_run(context.database, grading.id, check_run_id)
+    run = _Run(context, gh, pull, grading.id, check_run_id)
+    try:
+        files = await contents.list_files(gh, pull.repository, pull.number)
+        grade, strategy, commentable = await _grade_files(context, gh, pull, files)
+    except ConfigError as error:
+        await _report_config_error(run, error)
+        return
+    except (RetryLater, asyncio.CancelledError):
+        raise
+    except Exception as error:
+        if isinstance(error, GitHubUnavailable) and not job.final:
+            raise
+        await _report_failure(run, error)
+        raise
+    conclusion = _conclusion(grade, strategy)
+    await checks.complete(
+        gh, pull.repository, check_run_id, conclusion, _output(grade), annotations=_annotations(grade)
+    )
+    await gradings.complete(context.database, grading.id, grade, conclusion)
+    fixed = await gradings.track_findings(context.database, pull.key, pull.head_sha, grade.findings)
+    if fixed:
+        log.info("%d finding(s) fixed on %s#%s", len(fixed), pull.repository, pull.number)
+    posted = await _review(run, grade, strategy, commentable)
+    await gradings.set_comment_count(context.database, grading.id, posted)
+
+
+async def _grade_files(
+    context: AppContext, gh: GitHubClient, pull: PullRequestRef, files: Sequence[PullFile]
+) -> tuple[PullRequestGrade, Strategy, dict[str, Commentable]]:
+    """Read the config and the contents (config first, so excluded files are never fetched), then grade."""
+    changes = [_changed_file(f) for f in files]
+    config_expression = _config_expression(pull)
+    head_expressions = [f"{pull.head_sha}:{c.path}" for c in changes if c.status != "removed"]
+    first = [config_expression, *head_expressions[: BLOBS_PER_QUERY - 1]]
+    blobs = await contents.fetch_blobs(gh, pull.repository, first)
+    strategy = resolve_strategy(load_config(_text(blobs.get(config_expression))))
+    grading = plan(changes, strategy)
+    wanted = [f"{pull.head_sha}:{c.path}" for c in grading.to_grade]
+    wanted += [f"{pull.base_sha}:{c.old_path or c.path}" for c in grading.to_grade if c.status != "added"]
+    blobs |= await contents.fetch_blobs(gh, pull.repository, [e for e in wanted if e not in blobs])
+    head_jobs = grading.head_jobs(lambda path: _content(blobs, f"{pull.head_sha}:{path}", strategy))
+    base_jobs = grading.base_jobs(lambda path: _content(blobs, f"{pull.base_sha}:{path}", strategy))
+    heads = await _analyze(context, head_jobs)
+    bases = await _analyze(context, [job for job in base_jobs if job is not None])
+    base_results = iter(bases)
+    grade = assemble(grading, heads, [next(base_results) if job is not None else None for job in base_jobs])
+    commentable = {f.filename: Commentable.from_patch(f.patch) for f in files}
+    return grade, strategy, commentable
+
+
+async def _analyze(context: AppContext, jobs: Sequence[AnalysisJob]) -> list[Any]:
+    """Analysis runs in the process pool, never on the event loop."""
+    loop = asyncio.get_running_loop()
+    return list(await asyncio.gather(*(loop.run_in_executor(context.pool, analyze_file, job) for job in jobs)))
+
+
+def _changed_file(file: PullFile) -> ChangedFile:
+    try:
+        return changed_file_from_patch(file.filename, file.status, file.patch, file.previous_filename)
+    except DiffError:
+        return changed_file_from_patch(file.filename, file.status, None, file.previous_filename)
+
+
+def _config_expression(pull: PullRequestRef) -> str:
+    """The config is read from the default branch, never from the pull request's head."""
+    return f"{pull.default_branch}:{CONFIG_PATH}"
+
+
+def _text(blob: Blob | None) -> str | None:
+    return blob.text if blob is not None else None
+
+
+def _strategy_or_none(blob: Blob | None) -> Strategy | None:
+    try:
+        return resolve_strategy(load_config(_text(blob)))
+    except ConfigError:
+        return None
+
+
+def _content(blobs: Mapping[str, Blob | None], expression: str, strategy: Strategy) -> bytes | Unavailable | None:
+    """A file's bytes for the engine, or why it was not fetched as text."""
+    blob = blobs.get(expression)
+    if blob is None:
+        return None
+    if blob.is_binary:
+        return Unavailable("binary file")
+    if blob.byte_size > strategy.max_file_bytes:
+        return Unavailable(f"larger than the {strategy.max_file_bytes:,}-byte limit ({blob.byte_size:,} bytes)")
+    if blob.text is None:
+        return Unavailable("content not available as text")
+    return blob.text.encode("utf-8", errors="surrogatepass")
+
+
+def _conclusion(grade: PullRequestGrade, strategy: Strategy) -> checks.Conclusion:
+    if grade.passed:
+        return "success"
+    return strategy.conclusion
+
+
+def _output(grade: PullRequestGrade, extra_sections: Sequence[str] = ()) -> checks.Output:
+    findings = [f for f in grade.findings if f.delivery != "silent"]
+    title = f"Grade {grade.grade} ({grade.score:g}/100) · {len(findings)} finding{'s' * (len(findings) != 1)}"
+    return checks.Output(title=title, summary=render_summary(grade, extra_sections=extra_sections))
+
+
+def _annotations(grade: PullRequestGrade) -> list[checks.Annotation]:
+    """Every visible finding, most severe first (GitHub shows the first ones most prominently)."""
+    return [
+        checks.Annotation(
+            path=f.path,
+            start_line=f.line,
+            end_line=f.line,
+            annotation_level=annotation_level(f.severity),
+            title=f.title,
+            message=f.message,
+        )
+        for f in grade.findings
+        if f.delivery != "silent"
+    ]
+
+
+async def _review(
+    run: _Run, grade: PullRequestGrade, strategy: Strategy, commentable: Mapping[str, Commentable]
+) -> int:
+    """Post one review with the new comments worth posting; returns how many were posted."""
+    context, gh, pull = run.context, run.gh, run.pull
+    await _settle_pending(context, gh, pull)
+    already = await gradings.commented_fingerprints(context.database, pull.key)
+    targets = choose_comments(grade, commentable, already, strategy)
+    if not targets:
+        return 0
+    await gradings.add_pending(context.database, pull.key, pull.head_sha, _planned(targets))
+    body = render_review_body(grade, len(targets), len([f for f in grade.findings if f.delivery != "silent"]))
+    result = await post_review(gh, pull.repository, pull.number, commit_id=pull.head_sha, body=body, targets=targets)
+    await gradings.mark_comments(
+        context.database, pull.key, [t.finding.fingerprint for t in result.posted], "posted", result.review_id
+    )
+    await gradings.mark_comments(context.database, pull.key, [t.finding.fingerprint for t in result.dropped], "dropped")
+    return len(result.posted)
+
+
+def _planned(targets: Sequence[CommentTarget]) -> list[PlannedComment]:
+    return [PlannedComment(t.finding, t.path, t.line) for t in targets]
+
+
+async def _settle_pending(context: AppContext, gh: GitHubClient, pull: PullRequestRef) -> None:
+    """After a crash between writing comments down and hearing GitHub's answer, ask GitHub what it has."""
+    pending = await gradings.pending_comments(context.database, pull.key, pull.head_sha)
+    if not pending:
+        return
+    posted = set()
+    async for comment in gh.getiter(f"/repos/{pull.repository}/pulls/{pull.number}/comments?per_page=100"):
+        marker = parse_marker(comment.get("body", ""))
+        if marker is not None:
+            posted.add(marker[0])
+    waiting = {row.fingerprint for row in pending}
+    await gradings.mark_comments(context.database, pull.key, waiting & posted, "posted")
+    await gradings.mark_comments(context.database, pull.key, waiting - posted, "dropped")
+
+
+async def _report_config_error(run: _Run, error: ConfigError) -> None:
+    """A broken config gets a check run that says what is wrong, not silence."""
+    pull = run.pull
+    summary = (
+        f"Toasty reads its configuration from `{CONFIG_PATH}` on the default branch (`{pull.default_branch}`), "
+        f"and that file has a problem:\n\n```\n{error}\n```\n\nFix it on `{pull.default_branch}`, then use "
+        "**Re-grade** on this check run. The keys are described in docs/configuration.md."
+    )
+    output = checks.Output(title=f"{CONFIG_PATH} is invalid", summary=summary[:65_000])
+    await checks.complete(run.gh, pull.repository, run.check_run_id, "failure", output)
+    await gradings.complete(run.context.database, run.grading_id, None, "failure", error=str(error))
+
+
+async def _report_failure(run: _Run, error: Exception) -> None:
+    """Never leave a check run in progress: say that grading failed (neutral: it is not the author's fault)."""
+    pull = run.pull
+    log.exception("grading %s#%s at %s failed", pull.repository, pull.number, pull.head_sha)
+    reason = f"{type(error).__name__}: {error}"[:2000]
+    summary = f"Something went wrong while grading this commit:\n\n```\n{reason}\n```\n\nUse **Re-grade** to try again."
+    output = checks.Output(title="Toasty could not finish grading", summary=summary)
+    try:
+        await checks.complete(run.gh, pull.repository, run.check_run_id, "neutral", output)
+    except Exception:  # GitHub itself may be what failed; the delivery's error keeps the reason
+        log.exception("could not complete check run %s after the failure", run.check_run_id)
+    await gradings.complete(run.context.database, run.grading_id, None, "neutral", error=reason)

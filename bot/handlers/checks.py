@@ -1,0 +1,60 @@
+"""check_suite and check_run events: re-grade when someone asks for it on GitHub."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from gidgethub import sansio
+
+from bot.context import AppContext, Job
+from bot.github.checks import CHECK_NAME, REGRADE
+from bot.grading import PullRequestRef, grade_pull_request
+from bot.handlers.routes import Routes, payload
+
+log = logging.getLogger(__name__)
+routes = Routes()
+
+
+@routes.on("check_suite", "rerequested")
+async def on_suite_rerequested(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+    """ "Re-run all checks": re-grade every pull request of the suite's head commit."""
+    data = payload(event)
+    suite = data["check_suite"]
+    await _regrade(context, job, data, suite["head_sha"], suite.get("pull_requests") or [])
+
+
+@routes.on("check_run", "rerequested")
+async def on_run_rerequested(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+    """ "Re-run" on Toasty's check run."""
+    data = payload(event)
+    run = data["check_run"]
+    if run.get("name") == CHECK_NAME:
+        await _regrade(context, job, data, run["head_sha"], run.get("pull_requests") or [])
+
+
+@routes.on("check_run", "requested_action")
+async def on_requested_action(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+    """The check run's buttons; "Re-grade" grades the commit again."""
+    data = payload(event)
+    if (data.get("requested_action") or {}).get("identifier") == REGRADE.identifier:
+        run = data["check_run"]
+        await _regrade(context, job, data, run["head_sha"], run.get("pull_requests") or [])
+
+
+async def _regrade(
+    context: AppContext, job: Job, data: dict[str, Any], head_sha: str, pulls: list[dict[str, Any]]
+) -> None:
+    repository = data["repository"]
+    if not pulls:  # GitHub leaves this empty for pull requests from forks
+        log.info("no pull request attached to %s@%s; nothing to re-grade", repository["full_name"], head_sha)
+    for pull in pulls:
+        ref = PullRequestRef(
+            repository=repository["full_name"],
+            number=int(pull["number"]),
+            head_sha=head_sha,
+            base_sha=pull["base"]["sha"],
+            default_branch=repository.get("default_branch") or "HEAD",
+            installation_id=int(data["installation"]["id"]),
+        )
+        await grade_pull_request(context, ref, job)

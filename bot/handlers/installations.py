@@ -1,0 +1,49 @@
+"""installation and installation_repositories events: keep the list of installations and repositories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gidgethub import sansio
+
+from bot.context import AppContext, Job
+from bot.handlers.routes import Routes, payload
+from bot.store import installations
+from bot.store.installations import RepositoryRef
+
+routes = Routes()
+_STATUS = {"created": "active", "new_permissions_accepted": "active", "unsuspend": "active", "suspend": "suspended"}
+
+
+@routes.on("installation", "created", "new_permissions_accepted", "unsuspend", "suspend")
+async def on_installation(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+    """Record the installation (and, when created, the repositories it covers)."""
+    data = payload(event)
+    installation = data["installation"]
+    account = installation.get("account") or {}
+    status = _STATUS[data["action"]]
+    await installations.save_installation(
+        context.database, int(installation["id"]), account.get("login", "?"), account.get("type", "?"), status
+    )
+    if data["action"] == "created":
+        await installations.add_repositories(context.database, int(installation["id"]), _refs(data.get("repositories")))
+
+
+@routes.on("installation", "deleted")
+async def on_installation_deleted(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+    """The App was uninstalled: its repositories are no longer graded."""
+    await installations.deactivate_installation(context.database, int(payload(event)["installation"]["id"]), "deleted")
+
+
+@routes.on("installation_repositories", "added", "removed")
+async def on_repositories(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+    """Repositories added to or removed from an installation."""
+    data = payload(event)
+    installation_id = int(data["installation"]["id"])
+    await installations.add_repositories(context.database, installation_id, _refs(data.get("repositories_added")))
+    removed = [int(r["id"]) for r in data.get("repositories_removed") or []]
+    await installations.remove_repositories(context.database, removed)
+
+
+def _refs(items: list[dict[str, Any]] | None) -> list[RepositoryRef]:
+    return [RepositoryRef(int(item["id"]), item["full_name"]) for item in items or []]

@@ -1,0 +1,37 @@
+"""pull_request events: grade the head commit when a pull request opens, gets new commits or leaves draft."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gidgethub import sansio
+
+from bot.context import AppContext, Job
+from bot.grading import PullRequestRef, grade_pull_request
+from bot.handlers.routes import Routes, payload
+
+routes = Routes()
+
+
+@routes.on("pull_request", "opened", "synchronize", "reopened", "ready_for_review")
+async def on_pull_request(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+    """Grade the pull request's current head (drafts only when the repository's config asks for it)."""
+    data = payload(event)
+    pull = data["pull_request"]
+    if pull.get("state") != "open":
+        return
+    await grade_pull_request(context, pull_request_ref(data, pull), job)
+
+
+def pull_request_ref(data: dict[str, Any], pull: dict[str, Any]) -> PullRequestRef:
+    """The pull request a payload is about."""
+    repository = data["repository"]
+    return PullRequestRef(
+        repository=repository["full_name"],
+        number=int(pull["number"]),
+        head_sha=pull["head"]["sha"],
+        base_sha=pull["base"]["sha"],
+        default_branch=repository.get("default_branch") or "HEAD",
+        installation_id=int(data["installation"]["id"]),
+        draft=bool(pull.get("draft")),
+    )

@@ -1,0 +1,1 @@
+"""Background work: the in-process runner that processes recorded deliveries."""

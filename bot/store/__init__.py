@@ -1,0 +1,1 @@
+"""Persistence: deliveries, installations, gradings, findings, comments and (for learning) feedback."""

@@ -1,0 +1,226 @@
+"""Gradings of pull requests, the findings they track across pushes, and the comments Toasty posted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from bot.engine.models import Finding, PullRequestGrade
+from bot.store.db import Database
+from bot.store.models import Grading, ReviewComment, TrackedFinding, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class PullKey:
+    """A pull request by repository full name and number."""
+
+    repository: str
+    number: int
+
+
+async def start(database: Database, pull: PullKey, head_sha: str, base_sha: str | None, delivery_id: str) -> Grading:
+    """The grading for this delivery: resumed if a crash interrupted it (its check run is reused), else new."""
+    async with database.session() as session:
+        existing = await session.scalar(
+            select(Grading)
+            .where(Grading.delivery_id == delivery_id, Grading.head_sha == head_sha)
+            .order_by(Grading.id.desc())
+            .limit(1)
+        )
+        if existing is not None and existing.status == "in_progress":
+            return existing
+        grading = Grading(
+            delivery_id=delivery_id,
+            repository=pull.repository,
+            pull_number=pull.number,
+            head_sha=head_sha,
+            base_sha=base_sha,
+            started_at=utcnow(),
+        )
+        session.add(grading)
+        await session.flush()
+        return grading
+
+
+async def set_check_run(database: Database, grading_id: int, check_run_id: int) -> None:
+    """Remember the check run as soon as it exists, so a retry completes it instead of opening another."""
+    async with database.session() as session:
+        await session.execute(update(Grading).where(Grading.id == grading_id).values(check_run_id=check_run_id))
+
+
+async def complete(
+    database: Database, grading_id: int, grade: PullRequestGrade | None, conclusion: str, error: str | None = None
+) -> None:
+    """Record how a grading ended: its score, or the error that stopped it."""
+    values: dict[str, object] = {
+        "status": "completed" if error is None else "failed",
+        "conclusion": conclusion,
+        "finished_at": utcnow(),
+        "error": error,
+    }
+    if grade is not None:
+        values |= {
+            "score": grade.score,
+            "grade": grade.grade,
+            "findings": len(grade.findings),
+            "strategy_digest": grade.strategy_digest,
+        }
+    async with database.session() as session:
+        await session.execute(update(Grading).where(Grading.id == grading_id).values(**values))
+
+
+async def set_comment_count(database: Database, grading_id: int, count: int) -> None:
+    """How many inline comments the grading's review carried."""
+    async with database.session() as session:
+        await session.execute(update(Grading).where(Grading.id == grading_id).values(comments=count))
+
+
+async def track_findings(
+    database: Database, pull: PullKey, head_sha: str, findings: Sequence[Finding]
+) -> list[TrackedFinding]:
+    """Update the pull request's findings for a new head; returns the ones that went away (fixed)."""
+    current = {finding.fingerprint: finding for finding in findings}
+    fixed = []
+    async with database.session() as session:
+        rows = {
+            row.fingerprint: row
+            for row in await session.scalars(
+                select(TrackedFinding).where(
+                    TrackedFinding.repository == pull.repository, TrackedFinding.pull_number == pull.number
+                )
+            )
+        }
+        for fingerprint, finding in current.items():
+            row = rows.get(fingerprint)
+            if row is None:
+                session.add(_tracked(pull, head_sha, finding))
+            else:
+                row.status, row.last_seen_sha, row.line, row.value = "open", head_sha, finding.line, finding.value
+                row.fixed_at = None
+        for fingerprint, row in rows.items():
+            if fingerprint not in current and row.status == "open":
+                row.status, row.fixed_at = "fixed", utcnow()
+                fixed.append(row)
+    return fixed
+
+
+def _tracked(pull: PullKey, head_sha: str, finding: Finding) -> TrackedFinding:
+    return TrackedFinding(
+        repository=pull.repository,
+        pull_number=pull.number,
+        fingerprint=finding.fingerprint,
+        rule=finding.rule,
+        path=finding.path,
+        line=finding.line,
+        severity=finding.severity.value,
+        value=finding.value,
+        threshold=finding.threshold,
+        first_seen_sha=head_sha,
+        last_seen_sha=head_sha,
+        first_seen_at=utcnow(),
+    )
+
+
+async def commented_fingerprints(database: Database, pull: PullKey) -> set[str]:
+    """Findings already commented on (or about to be) in this pull request: never commented again."""
+    async with database.session() as session:
+        rows = await session.scalars(
+            select(ReviewComment.fingerprint).where(
+                ReviewComment.repository == pull.repository,
+                ReviewComment.pull_number == pull.number,
+                ReviewComment.status.in_(("pending", "posted")),
+            )
+        )
+        return set(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedComment:
+    """A comment about to be sent: the finding it is about and where it goes."""
+
+    finding: Finding
+    path: str
+    line: int
+
+
+async def add_pending(database: Database, pull: PullKey, commit_id: str, comments: Iterable[PlannedComment]) -> None:
+    """Write the comments down before sending the review, so a crash in between cannot post them twice."""
+    async with database.session() as session:
+        for planned in comments:
+            existing = await session.scalar(
+                select(ReviewComment).where(
+                    ReviewComment.repository == pull.repository,
+                    ReviewComment.pull_number == pull.number,
+                    ReviewComment.fingerprint == planned.finding.fingerprint,
+                )
+            )
+            if existing is None:
+                session.add(_comment_row(pull, commit_id, planned))
+            elif existing.status == "dropped":
+                existing.status, existing.commit_id, existing.line = "pending", commit_id, planned.line
+
+
+def _comment_row(pull: PullKey, commit_id: str, planned: PlannedComment) -> ReviewComment:
+    finding = planned.finding
+    return ReviewComment(
+        repository=pull.repository,
+        pull_number=pull.number,
+        fingerprint=finding.fingerprint,
+        rule=finding.rule,
+        value=finding.value,
+        threshold=finding.threshold,
+        path=planned.path,
+        line=planned.line,
+        commit_id=commit_id,
+        status="pending",
+        created_at=utcnow(),
+    )
+
+
+async def pending_comments(database: Database, pull: PullKey, commit_id: str) -> list[ReviewComment]:
+    """Comments written down for this commit but not confirmed posted (a crash or an unanswered request)."""
+    async with database.session() as session:
+        rows = await session.scalars(
+            select(ReviewComment).where(
+                ReviewComment.repository == pull.repository,
+                ReviewComment.pull_number == pull.number,
+                ReviewComment.commit_id == commit_id,
+                ReviewComment.status == "pending",
+            )
+        )
+        return list(rows)
+
+
+async def mark_comments(
+    database: Database, pull: PullKey, fingerprints: Iterable[str], status: str, review_id: int | None = None
+) -> None:
+    """Confirm comments posted (with their review) or dropped (GitHub refused them)."""
+    prints = list(fingerprints)
+    if not prints:
+        return
+    values: dict[str, object] = {"status": status}
+    if review_id is not None:
+        values["review_id"] = review_id
+    async with database.session() as session:
+        await session.execute(
+            update(ReviewComment)
+            .where(
+                ReviewComment.repository == pull.repository,
+                ReviewComment.pull_number == pull.number,
+                ReviewComment.fingerprint.in_(prints),
+            )
+            .values(**values)
+        )
+
+
+async def latest_grading(database: Database, pull: PullKey) -> Grading | None:
+    """The most recent grading of a pull request."""
+    async with database.session() as session:
+        return await session.scalar(
+            select(Grading)
+            .where(Grading.repository == pull.repository, Grading.pull_number == pull.number)
+            .order_by(Grading.id.desc())
+            .limit(1)
+        )

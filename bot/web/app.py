@@ -1,0 +1,91 @@
+"""Building the aiohttp application: routes, and the resources that live as long as the App."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import Executor
+from functools import partial
+
+import aiohttp
+from aiohttp import web
+
+from bot.context import AppContext
+from bot.engine.pool import make_pool
+from bot.github.auth import AppAuth
+from bot.jobs.deliveries import process_delivery
+from bot.jobs.runner import JobRunner
+from bot.logs import log_context
+from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.models import Delivery
+from bot.web.health import healthz, readyz
+from bot.web.keys import CONTEXT, DATABASE, RUNNER, SETTINGS
+from bot.web.webhook import MAX_BODY, receive
+
+log = logging.getLogger(__name__)
+GITHUB_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
+
+
+def create_app(settings: Settings, pool: Executor | None = None) -> web.Application:
+    """The App's web application; resources (database, runner, pool) start with it and stop with it."""
+    app = web.Application(client_max_size=MAX_BODY + 1)
+    app[SETTINGS] = settings
+    app.router.add_post(settings.webhook_path, receive)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.cleanup_ctx.append(partial(_resources, pool=pool))
+    return app
+
+
+async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    log.info("starting Toasty", extra={"settings": settings.describe()})
+    database = Database(settings.database_url)
+    await database.migrate()
+    session = aiohttp.ClientSession(timeout=GITHUB_TIMEOUT)
+    own_pool = pool is None
+    executor = make_pool(settings.analysis_workers) if pool is None else pool
+    auth = _auth(settings, session)
+    context = AppContext(settings=settings, database=database, session=session, auth=auth, pool=executor)
+    runner = JobRunner(database, partial(_work, context), settings.job_concurrency)
+    app[DATABASE], app[CONTEXT], app[RUNNER] = database, context, runner
+    if auth is not None:
+        await runner.start()
+    else:
+        log.warning(
+            "GITHUB_APP_ID and a private key are not set: webhooks are verified and recorded, and will be "
+            "processed once the App is restarted with its credentials"
+        )
+    try:
+        yield
+    finally:
+        await runner.stop()
+        await session.close()
+        if own_pool:
+            executor.shutdown(wait=True, cancel_futures=True)
+        await database.dispose()
+
+
+def _auth(settings: Settings, session: aiohttp.ClientSession) -> AppAuth | None:
+    if not settings.has_app_credentials or settings.github_app_id is None:
+        return None
+    return AppAuth(
+        session,
+        app_id=settings.github_app_id,
+        private_key=settings.private_key(),
+        base_url=settings.github_api_url,
+        graphql_url=settings.graphql_url,
+        inline_wait=settings.inline_wait_seconds,
+    )
+
+
+async def _work(context: AppContext, delivery: Delivery, final: bool) -> None:
+    with log_context(
+        delivery=delivery.id,
+        event=f"{delivery.event}.{delivery.action}",
+        repository=delivery.repository,
+        installation=delivery.installation_id,
+        attempt=delivery.attempts,
+    ):
+        await process_delivery(context, delivery, final)

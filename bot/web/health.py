@@ -1,0 +1,20 @@
+"""Liveness and readiness for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.web.keys import DATABASE
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process is up and serving."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """The database answers and its migrations are applied: ready for webhooks."""
+    ready, reason = await request.app[DATABASE].is_ready()
+    return web.json_response(
+        {"status": "ok" if ready else "unavailable", "reason": reason}, status=200 if ready else 503
+    )

@@ -1,0 +1,172 @@
+"""GitHub's failure modes and ours: rejected reviews, rate limits, 5xx, restarts and crashes lose nothing."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+
+from sqlalchemy import select, update
+
+from bot.store import deliveries
+from bot.store.models import Delivery, ReviewComment
+from bot.web.keys import RUNNER
+from tests.app.conftest import RunningApp, app_settings, start_app
+from tests.app.scenarios import RISKY, UTIL, branchy
+from tests.fakegithub import FakeGitHub
+
+CONTEXT_COMMENT = '"""Utilities."""\n\n\n' + branchy("decide", 8)
+
+
+def change_with_context_line() -> tuple[dict[str, str], dict[str, str]]:
+    """A change whose complexity finding sits on an unchanged (context) line: its comment is the doubtful one."""
+    base = {"app/decide.py": CONTEXT_COMMENT}
+    early_exits = '    """Decide."""\n    if x == 98:\n        return 98\n    if x == 99:\n        return 99\n'
+    head = CONTEXT_COMMENT.replace('    """Decide."""\n', early_exits)
+    return base, {"app/decide.py": head, "app/risky.py": RISKY}
+
+
+async def deliver_opened(fake: FakeGitHub, toasty: RunningApp, pull: object) -> int:
+    record = await fake.deliver(fake.webhook("pull_request", "opened.payload", pull=pull), toasty.webhook_url)
+    await toasty.settle()
+    return record.status_code
+
+
+async def test_a_rejected_review_is_retried_once_with_only_added_lines(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    base, head = change_with_context_line()
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files=base, changes=head)
+    fake_github.reject_next_review()
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    assert fake_github.count("pulls/create-review") == 2
+    lines = sorted((c.path, c.line) for c in pull.review_comments.values())
+    assert lines == [("app/risky.py", 8), ("app/risky.py", 13)]  # the def-line comment on a context line was dropped
+    async with toasty.database.session() as session:
+        statuses = {row.rule: row.status for row in await session.scalars(select(ReviewComment))}
+    assert statuses["complexity.cyclomatic"] == "dropped"
+    assert statuses["security.eval"] == "posted"
+
+
+async def test_short_secondary_rate_limit_is_waited_out(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.secondary_rate_limit_next("pulls/create-review", retry_after=1)
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    assert len(pull.reviews) == 1
+    assert [r.status for r in fake_github.requests("pulls/create-review")] == [403, 200]
+
+
+async def test_long_rate_limit_reschedules_the_delivery_and_resumes_the_same_check_run(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.primary_rate_limit_next("pulls/list-files", reset_in=3600)
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    async with toasty.database.session() as session:
+        (row,) = (await session.scalars(select(Delivery).where(Delivery.event == "pull_request"))).all()
+    assert row.state == "retry"
+    assert row.not_before is not None
+    (run,) = pull.repo.check_runs.values()
+    assert run.status == "in_progress"
+    # the reset time arrives: the runner picks the delivery up again
+    async with toasty.database.session() as session:
+        await session.execute(update(Delivery).where(Delivery.id == row.id).values(not_before=None))
+    toasty.app[RUNNER].submit(row.id)
+    await toasty.settle()
+    assert len(pull.repo.check_runs) == 1
+    assert run.status == "completed"
+    assert (await deliveries.get(toasty.database, row.id)).state == "done"  # type: ignore[union-attr]
+
+
+async def test_server_errors_are_retried_then_succeed(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.server_error_next("pulls/list-files", status=502, html=True)
+    fake_github.server_error_next("graphql", status=503)
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    assert [r.status for r in fake_github.requests("pulls/list-files")] == [502, 200]
+    (run,) = pull.repo.check_runs.values()
+    assert run.conclusion == "success"
+
+
+async def test_when_github_keeps_failing_the_check_run_says_so(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.server_error_next("pulls/list-files", status=500, times=4)
+    record = await fake_github.deliver(
+        fake_github.webhook("pull_request", "opened.payload", pull=pull), toasty.webhook_url
+    )
+    await toasty.settle()
+    async with toasty.database.session() as session:
+        (row,) = (await session.scalars(select(Delivery).where(Delivery.event == "pull_request"))).all()
+    assert record.status_code == 202
+    assert row.state == "retry"  # not the last attempt: tried again later
+    async with toasty.database.session() as session:
+        await session.execute(update(Delivery).where(Delivery.id == row.id).values(not_before=None, attempts=4))
+    fake_github.server_error_next("pulls/list-files", status=500, times=4)
+    toasty.app[RUNNER].submit(row.id)
+    await toasty.settle()
+    (run,) = pull.repo.check_runs.values()
+    assert (run.status, run.conclusion) == ("completed", "neutral")
+    assert run.output["title"] == "Toasty could not finish grading"
+    assert (await deliveries.get(toasty.database, row.id)).state == "failed"  # type: ignore[union-attr]
+
+
+async def test_deliveries_recorded_before_a_restart_are_processed_after_it(
+    fake_github: FakeGitHub, database_url: str, analysis_pool: Executor
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    # First life: no App credentials yet, so deliveries are verified and recorded but not processed.
+    first = await start_app(app_settings(fake_github, database_url, GITHUB_APP_ID=None), analysis_pool)
+    record = await fake_github.deliver(
+        fake_github.webhook("pull_request", "opened.payload", pull=pull), first.webhook_url
+    )
+    assert record.status_code == 202
+    await first.server.close()
+    assert fake_github.count("checks/create") == 0
+    # A delivery a crash left half-done (state processing) is resumed too.
+    crashed = fake_github.webhook("pull_request", "synchronize.payload", pull=pull)
+    second = await start_app(app_settings(fake_github, database_url, GITHUB_APP_ID=None), analysis_pool)
+    await fake_github.deliver(crashed, second.webhook_url)
+    async with second.database.session() as session:
+        await session.execute(update(Delivery).where(Delivery.id == crashed.delivery_id).values(state="processing"))
+    await second.server.close()
+    third = await start_app(app_settings(fake_github, database_url), analysis_pool)
+    await third.settle()
+    async with third.database.session() as session:
+        states = {row.id: row.state for row in await session.scalars(select(Delivery))}
+    await third.server.close()
+    assert set(states.values()) == {"done"}
+    assert fake_github.count("checks/create") == 2
+    assert len(pull.reviews) == 1  # the second grading found nothing new to comment on
+
+
+async def test_a_crash_between_recording_comments_and_posting_never_duplicates_them(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    # Pretend the review's answer was lost: the comments are still marked pending.
+    async with toasty.database.session() as session:
+        await session.execute(update(ReviewComment).values(status="pending"))
+    rerun = fake_github.webhook("check_suite", "rerequested.payload", pull=pull)
+    assert (await fake_github.deliver(rerun, toasty.webhook_url)).status_code == 202
+    await toasty.settle()
+    assert len(pull.reviews) == 1
+    assert len(pull.review_comments) == 2
+    async with toasty.database.session() as session:
+        statuses = {row.status for row in await session.scalars(select(ReviewComment))}
+    assert statuses == {"posted"}
+
+
+async def test_installation_tokens_are_cached_and_renewed_when_github_revokes_them(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    repo = fake_github.add_repo("octo/demo")
+    first = repo.add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    await deliver_opened(fake_github, toasty, first)
+    second = repo.add_pull(base=first.base_sha, changes={"c.py": RISKY})
+    await deliver_opened(fake_github, toasty, second)
+    assert fake_github.count("apps/create-installation-access-token") == 1
+    fake_github.expire_tokens()
+    third = repo.add_pull(base=first.base_sha, changes={"d.py": RISKY})
+    await deliver_opened(fake_github, toasty, third)
+    assert fake_github.count("apps/create-installation-access-token") == 2
+    assert len(third.reviews) == 1
+    fake_github.take_invalid_requests()  # the one request made with the revoked token
