@@ -7,7 +7,7 @@ import importlib
 import sys
 import time
 
-SUITES = ("engine",)
+SUITES = ("engine", "app")
 
 
 def main() -> int:

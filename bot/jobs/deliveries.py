@@ -8,10 +8,10 @@ from gidgethub import sansio
 
 from bot.context import AppContext, Job
 from bot.handlers import router
-from bot.store.models import Delivery
+from bot.store.deliveries import PendingDelivery
 
 
-async def process_delivery(context: AppContext, delivery: Delivery, final: bool) -> None:
+async def process_delivery(context: AppContext, delivery: PendingDelivery, final: bool) -> None:
     """Dispatch one recorded delivery to every handler registered for its event and action."""
     event = sansio.Event(json.loads(delivery.payload), event=delivery.event, delivery_id=delivery.id)
-    await router.dispatch(event, context=context, job=Job(delivery.id, delivery.attempts, final))
+    await router.dispatch(event, context=context, job=Job(delivery.id, delivery.attempts + 1, final))

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from bot.github.client import RetryLater
 from bot.store import deliveries
 from bot.store.db import Database
-from bot.store.models import Delivery, utcnow
+from bot.store.deliveries import PendingDelivery
+from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ MAX_ATTEMPTS = 4
 MAX_RESCHEDULES = 20
 """Rate-limit waits are not failures, but a delivery rescheduled this often is given up."""
 
-Work = Callable[[Delivery, bool], Awaitable[None]]
+Work = Callable[[PendingDelivery, bool], Awaitable[None]]
 
 
 class JobRunner:
@@ -37,6 +38,7 @@ class JobRunner:
         self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.workers: list[asyncio.Task[None]] = []
         self.timers: dict[str, asyncio.TimerHandle] = {}
+        self.in_flight: set[str] = set()
         self.running = 0
 
     async def start(self) -> int:
@@ -100,14 +102,23 @@ class JobRunner:
                 self.queue.task_done()
 
     async def _run(self, delivery_id: str) -> None:
-        delivery = await deliveries.claim(self.database, delivery_id)
-        if delivery is None:
-            return  # finished already (a duplicate submission)
-        final = delivery.attempts >= MAX_ATTEMPTS
+        if delivery_id in self.in_flight:
+            return  # submitted twice (a retry timer and a restart); one run is enough
+        self.in_flight.add(delivery_id)
+        try:
+            delivery = await deliveries.load(self.database, delivery_id)
+            if delivery is not None:  # None: finished already
+                await self._attempt(delivery)
+        finally:
+            self.in_flight.discard(delivery_id)
+
+    async def _attempt(self, delivery: PendingDelivery) -> None:
+        delivery_id = delivery.id
+        final = delivery.attempts + 1 >= MAX_ATTEMPTS
         try:
             await self.work(delivery, final)
         except RetryLater as wait:
-            if delivery.attempts >= MAX_RESCHEDULES:
+            if delivery.attempts + 1 >= MAX_RESCHEDULES:
                 await deliveries.finish(self.database, delivery_id, "failed", f"gave up: {wait}")
                 return
             when = await deliveries.reschedule(self.database, delivery_id, _delay(wait.seconds), str(wait))

@@ -1,17 +1,44 @@
-"""Webhook deliveries: recorded before they are acknowledged, then claimed, finished or rescheduled by the runner."""
+"""Webhook deliveries: recorded before they are acknowledged, then finished or rescheduled by the runner.
+
+This is the App's hot path (every webhook, every job), so it uses plain SQL statements rather than ORM units of
+work: one INSERT to record, one SELECT to load, one UPDATE to finish.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.db import Database
 from bot.store.models import Delivery, utcnow
 
 UNFINISHED = ("queued", "processing", "retry")
+
+# Built once: executing a prepared statement with parameters skips SQLAlchemy's per-call compilation work.
+_RECORD = insert(Delivery)
+_LOAD = select(
+    Delivery.id,
+    Delivery.event,
+    Delivery.action,
+    Delivery.installation_id,
+    Delivery.repository,
+    Delivery.payload,
+    Delivery.attempts,
+).where(Delivery.id == bindparam("delivery_id"), Delivery.state.in_(UNFINISHED))
+_FINISH = (
+    update(Delivery)
+    .where(Delivery.id == bindparam("delivery_id"))
+    .values(
+        state=bindparam("new_state"),
+        error=bindparam("reason"),
+        finished_at=bindparam("finished"),
+        not_before=bindparam("retry_at"),
+        attempts=Delivery.attempts + 1,
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,53 +54,81 @@ class NewDelivery:
     state: str = "queued"
 
 
+@dataclass(frozen=True, slots=True)
+class PendingDelivery:
+    """A delivery to process: everything a job needs, and how many attempts it has had."""
+
+    id: str
+    event: str
+    action: str | None
+    installation_id: int | None
+    repository: str | None
+    payload: str
+    attempts: int
+
+
 async def record(database: Database, delivery: NewDelivery) -> bool:
     """Store a delivery; False when its id was seen before (a duplicate or a redelivery)."""
     try:
-        async with database.session() as session:
-            session.add(
-                Delivery(
-                    id=delivery.id,
-                    event=delivery.event,
-                    action=delivery.action,
-                    installation_id=delivery.installation_id,
-                    repository=delivery.repository,
-                    payload=delivery.payload,
-                    state=delivery.state,
-                    received_at=utcnow(),
-                )
+        async with database.engine.begin() as connection:
+            await connection.execute(
+                _RECORD,
+                {
+                    "id": delivery.id,
+                    "event": delivery.event,
+                    "action": delivery.action,
+                    "installation_id": delivery.installation_id,
+                    "repository": delivery.repository,
+                    "payload": delivery.payload,
+                    "state": delivery.state,
+                    "attempts": 0,
+                    "received_at": utcnow(),
+                },
             )
     except IntegrityError:
         return False
     return True
 
 
-async def claim(database: Database, delivery_id: str) -> Delivery | None:
-    """Mark an unfinished delivery as being processed (one more attempt); None if it is finished or unknown."""
-    async with database.session() as session:
-        claimed = await session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.state.in_(UNFINISHED))
-            .values(state="processing", attempts=Delivery.attempts + 1, not_before=None)
-            .returning(Delivery)
-        )
-        return claimed.scalar_one_or_none()
+async def load(database: Database, delivery_id: str) -> PendingDelivery | None:
+    """An unfinished delivery by id; None when it is finished or unknown."""
+    async with database.engine.connect() as connection:
+        row = (
+            await connection.execute(
+                select(
+                    Delivery.id,
+                    Delivery.event,
+                    Delivery.action,
+                    Delivery.installation_id,
+                    Delivery.repository,
+                    Delivery.payload,
+                    Delivery.attempts,
+                ).where(Delivery.id == delivery_id, Delivery.state.in_(UNFINISHED))
+            )
+        ).first()
+    if row is None:
+        return None
+    return PendingDelivery(
+        row.id, row.event, row.action, row.installation_id, row.repository, row.payload, row.attempts
+    )
 
 
 async def finish(database: Database, delivery_id: str, state: str, error: str | None = None) -> None:
-    """Mark a delivery done, failed or ignored."""
-    async with database.session() as session:
-        await session.execute(
-            update(Delivery).where(Delivery.id == delivery_id).values(state=state, error=error, finished_at=utcnow())
+    """Mark a delivery done, failed or ignored (the attempt that ended is counted)."""
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            _FINISH,
+            {"delivery_id": delivery_id, "new_state": state, "reason": error, "finished": utcnow(), "retry_at": None},
         )
 
 
 async def reschedule(database: Database, delivery_id: str, delay: timedelta, reason: str) -> datetime:
-    """Put a delivery back in the queue for later (a rate limit, GitHub unavailable); returns when."""
+    """Put a delivery back for later (a rate limit, GitHub unavailable); the attempt is counted. Returns when."""
     when = utcnow() + delay
-    async with database.session() as session:
-        await session.execute(
-            update(Delivery).where(Delivery.id == delivery_id).values(state="retry", not_before=when, error=reason)
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            _FINISH,
+            {"delivery_id": delivery_id, "new_state": "retry", "reason": reason, "finished": None, "retry_at": when},
         )
     return when
 
@@ -90,6 +145,6 @@ async def unfinished(database: Database) -> list[tuple[str, datetime | None]]:
 
 
 async def get(database: Database, delivery_id: str) -> Delivery | None:
-    """One delivery by id."""
+    """One delivery by id (any state)."""
     async with database.session() as session:
         return await session.get(Delivery, delivery_id)

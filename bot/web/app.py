@@ -18,7 +18,7 @@ from bot.jobs.runner import JobRunner
 from bot.logs import log_context
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.models import Delivery
+from bot.store.deliveries import PendingDelivery
 from bot.web.health import healthz, readyz
 from bot.web.keys import CONTEXT, DATABASE, RUNNER, SETTINGS
 from bot.web.webhook import MAX_BODY, receive
@@ -80,12 +80,12 @@ def _auth(settings: Settings, session: aiohttp.ClientSession) -> AppAuth | None:
     )
 
 
-async def _work(context: AppContext, delivery: Delivery, final: bool) -> None:
+async def _work(context: AppContext, delivery: PendingDelivery, final: bool) -> None:
     with log_context(
         delivery=delivery.id,
         event=f"{delivery.event}.{delivery.action}",
         repository=delivery.repository,
         installation=delivery.installation_id,
-        attempt=delivery.attempts,
+        attempt=delivery.attempts + 1,
     ):
         await process_delivery(context, delivery, final)

@@ -1,0 +1,177 @@
+"""The App under load, against the fake GitHub on loopback.
+
+The App runs as `toasty serve` in its own process; the load comes from this process, open-loop (requests are
+sent on schedule whatever the answers), so slow answers cannot hide behind fewer requests. Reports:
+- webhook acknowledgement latency, p50/p99, at a steady 200 deliveries/s (target: p99 under 20 ms);
+- wall time from delivery to completed check run for a 50-file pull request (target: under 2 s);
+- GitHub requests per pull request beside the minimum the design allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aiohttp
+
+from benchmarks import corpus
+from tests.fakegithub import FakeGitHub, running_fake_github
+from tests.fakegithub.webhooks import sign
+
+RATE = 200
+SECONDS = 10
+PULL_FILES = 50
+PULLS = 5
+
+
+def run() -> Iterator[str]:
+    """Run the scenario and yield report lines."""
+    yield from asyncio.run(_measure())
+
+
+async def _measure() -> list[str]:
+    lines = ["## GitHub App (App in its own process, fake GitHub on loopback)", ""]
+    async with running_fake_github(validate_responses=False) as fake, _app(fake) as url:
+        walls, requests, minimum = await _pull_requests(fake, url)
+        lines.append(
+            f"{PULL_FILES}-file pull request, delivery to completed check run: first {walls[0]:.2f} s (pool warm-up), "
+            f"then median {statistics.median(walls[1:]):.2f} s, worst {max(walls[1:]):.2f} s (target < 2 s)"
+        )
+        lines.append(f"GitHub requests per pull request: {requests} (minimum the design allows: {minimum})")
+        latencies = await _steady_load(fake, url)
+        lines.append(
+            f"webhook acknowledgement at {RATE}/s for {SECONDS} s ({len(latencies)} deliveries, each also processed): "
+            f"p50 {_percentile(latencies, 50):.1f} ms, p99 {_percentile(latencies, 99):.1f} ms, "
+            f"max {max(latencies):.1f} ms (target p99 < 20 ms)"
+        )
+    return lines
+
+
+@contextlib.asynccontextmanager
+async def _app(fake: FakeGitHub) -> AsyncIterator[str]:
+    """`toasty serve` on a free port, configured against the fake; yields its webhook URL."""
+    with tempfile.TemporaryDirectory() as directory:
+        port = _free_port()
+        key = Path(directory) / "key.pem"
+        key.write_bytes(fake.app.private_key_pem)
+        env = {
+            **os.environ,
+            "GITHUB_APP_ID": str(fake.app.id),
+            "GITHUB_PRIVATE_KEY_PATH": str(key),
+            "GITHUB_WEBHOOK_SECRET": fake.app.webhook_secret,
+            "GITHUB_API_URL": fake.api_url,
+            "DATABASE_URL": f"sqlite:///{directory}/toasty.db",
+            "TOASTY_LOG_LEVEL": "WARNING",
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=directory,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            await _wait_ready(f"http://127.0.0.1:{port}/readyz")
+            yield f"http://127.0.0.1:{port}/webhook"
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=60)
+
+
+async def _steady_load(fake: FakeGitHub, url: str) -> list[float]:
+    """Deliveries the App handles (installation_repositories.added: recorded, queued, processed) at RATE per second."""
+    repo = fake.add_repo("bench/load")
+    payload = fake.webhook_payload("installation_repositories", "added.payload", repo=repo)
+    body = json.dumps(payload).encode()
+    headers = dict(sign("installation_repositories", body, secret=fake.app.webhook_secret, app_id=fake.app.id).headers)
+    latencies: list[float] = []
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = time.perf_counter()
+        tasks = []
+        for index in range(RATE * SECONDS):
+            delay = start + index / RATE - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(_post(session, url, body, headers, latencies)))
+        await asyncio.gather(*tasks)
+    return latencies
+
+
+async def _post(
+    session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str], out: list[float]
+) -> None:
+    request_headers = {**headers, "X-GitHub-Delivery": str(uuid.uuid4())}
+    started = time.perf_counter()
+    async with session.post(url, data=body, headers=request_headers) as response:
+        await response.read()
+        if response.status != 202:
+            raise RuntimeError(f"unexpected {response.status}")
+    out.append((time.perf_counter() - started) * 1000)
+
+
+async def _pull_requests(fake: FakeGitHub, url: str) -> tuple[list[float], int, int]:
+    """Open PULLS pull requests of PULL_FILES modified real files each, one after the other; time each."""
+    sources = [f for f in corpus.stdlib().files if 3_000 < len(f.data) < 30_000][: PULL_FILES * PULLS]
+    repo = fake.add_repo("bench/code")
+    walls = []
+    before = 0
+    for number in range(PULLS):
+        chosen = sources[number * PULL_FILES : (number + 1) * PULL_FILES]
+        base = {f"src/{f.path}": f.data for f in chosen}
+        head = {path: data + b"\n\ndef added(x, items=[]):\n    return eval(x)\n" for path, data in base.items()}
+        pull = repo.add_pull(base_files=base, changes=head)
+        before = len(fake.requests())
+        delivery = fake.webhook("pull_request", "opened.payload", pull=pull)
+        started = time.perf_counter()
+        await fake.deliver(delivery, url)
+        while not any(run.status == "completed" for run in repo.check_runs.values() if run.head_sha == pull.head_sha):
+            await asyncio.sleep(0.005)
+        walls.append(time.perf_counter() - started)
+        while len(pull.reviews) < 1:
+            await asyncio.sleep(0.005)
+    per_pull = [r for r in fake.requests()[before:] if r.operation_id != "apps/create-installation-access-token"]
+    (run,) = [r for r in repo.check_runs.values() if r.head_sha == pull.head_sha]
+    minimum = (
+        math.ceil(PULL_FILES / 100)  # list-files pages
+        + math.ceil((1 + 2 * PULL_FILES) / 50)  # config, heads and bases, 50 blobs per GraphQL query
+        + 1  # create the check run
+        + max(1, math.ceil(len(run.annotations) / 50))  # annotation batches, the last one completing the run
+        + 1  # the review
+    )
+    return walls, len(per_pull), minimum
+
+
+async def _wait_ready(url: str) -> None:
+    deadline = time.monotonic() + 60
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            with contextlib.suppress(aiohttp.ClientError):
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the App did not become ready within 60 s")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _percentile(values: list[float], percent: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(percent / 100 * len(ordered)) - 1)]

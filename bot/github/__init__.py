@@ -1,0 +1,1 @@
+"""Talking to GitHub: the client and its policies, App authentication, contents, check runs, reviews."""
