@@ -189,7 +189,7 @@ def _conclusion(grade: PullRequestGrade, strategy: Strategy) -> checks.Conclusio
 
 
 def _output(grade: PullRequestGrade, extra_sections: Sequence[str] = ()) -> checks.Output:
-    findings = [f for f in grade.findings if f.delivery != "silent"]
+    findings = grade.visible_findings
     title = f"Grade {grade.grade} ({grade.score:g}/100) · {len(findings)} finding{'s' * (len(findings) != 1)}"
     return checks.Output(title=title, summary=render_summary(grade, extra_sections=extra_sections))
 
@@ -205,8 +205,7 @@ def _annotations(grade: PullRequestGrade) -> list[checks.Annotation]:
             title=f.title,
             message=f.message,
         )
-        for f in grade.findings
-        if f.delivery != "silent"
+        for f in grade.visible_findings
     ]
 
 
@@ -221,7 +220,7 @@ async def _review(
     if not targets:
         return 0
     await gradings.add_pending(context.database, pull.key, pull.head_sha, _planned(targets))
-    body = render_review_body(grade, len(targets), len([f for f in grade.findings if f.delivery != "silent"]))
+    body = render_review_body(grade, len(targets), len(grade.visible_findings))
     result = await post_review(gh, pull.repository, pull.number, commit_id=pull.head_sha, body=body, targets=targets)
     await gradings.mark_comments(
         context.database, pull.key, [t.finding.fingerprint for t in result.posted], "posted", result.review_id

@@ -139,9 +139,7 @@ class _FileJudge:
                 value = measure(function)
                 rule = self.table[rule_id]
                 settings = self.settings(rule)
-                if value is None or not settings.enabled or settings.threshold is None:
-                    continue
-                if not rule.exceeds(value, settings.threshold):
+                if value is None or not settings.enabled or _level(rule, settings, value) is None:
                     continue
                 span = header if signature_only else whole
                 before = self.base_values.get((rule_id, function.qualname))
@@ -178,9 +176,7 @@ class _FileJudge:
             value = self.head.metrics.get(metric)
             rule = self.table[rule_id]
             settings = self.settings(rule)
-            if value is None or not settings.enabled or settings.threshold is None:
-                continue
-            if not rule.exceeds(value, settings.threshold):
+            if value is None or not settings.enabled or _level(rule, settings, value) is None:
                 continue
             before = self.base.metrics.get(metric) if self.base is not None else None
             worse = before is None or rule.exceeds(value, before + (-_MEANINGFUL_DROP if rule.lower_is_worse else 0))
@@ -200,7 +196,12 @@ class _FileJudge:
         rule = candidate.rule
         settings = self.settings(rule)
         threshold = settings.threshold if candidate.value is not None else None
-        message = rule.describe(candidate.value, threshold, candidate.subject)
+        delivery = settings.delivery
+        if candidate.value is not None and _level(rule, settings, candidate.value) == "probe":
+            delivery = "probe"
+            message = rule.describe_probe(candidate.value, threshold or 0, candidate.subject)
+        else:
+            message = rule.describe(candidate.value, threshold, candidate.subject)
         before = self.base_values.get((rule.id, candidate.scope)) if candidate.value is not None else None
         if before is not None:
             message += f" (It was {format_number(before)} before this change.)"
@@ -217,8 +218,19 @@ class _FileJudge:
             value=candidate.value,
             threshold=threshold,
             fingerprint=fingerprint(rule.id, self.path, candidate.scope, candidate.anchor, ordinal),
-            delivery=settings.delivery,
+            delivery=delivery,
         )
+
+
+def _level(rule: RuleMeta, settings: RuleSettings, value: float) -> str | None:
+    """ "finding" past the threshold, "probe" past only the exploration point below it, else None."""
+    if settings.threshold is None:
+        return None
+    if rule.exceeds(value, settings.threshold):
+        return "finding"
+    if settings.probe is not None and rule.exceeds(value, settings.probe):
+        return "probe"
+    return None
 
 
 def _title(rule: RuleMeta, candidate: _Candidate, threshold: float | None) -> str:

@@ -39,7 +39,8 @@ _SEVERITY_RANK = {Severity.INFO: 0, Severity.MINOR: 1, Severity.MAJOR: 2, Severi
 
 Grade = Literal["A", "B", "C", "D", "F"]
 FileStatus = Literal["added", "modified", "renamed", "removed", "copied", "unchanged"]
-Delivery = Literal["comment", "annotation", "silent"]
+Delivery = Literal["comment", "annotation", "silent", "probe"]
+"""How a finding reaches people; `probe` is a near-threshold value learning may ask about, otherwise unseen."""
 
 
 class Frozen(BaseModel):
@@ -88,6 +89,11 @@ class Finding(Frozen):
     threshold: float | None = None
     fingerprint: str
     delivery: Delivery = "comment"
+
+    @property
+    def visible(self) -> bool:
+        """Shown to people (as a comment or an annotation) and counted in the score."""
+        return self.delivery in ("comment", "annotation")
 
 
 class MetricChange(Frozen):
@@ -144,6 +150,11 @@ class PullRequestGrade(Frozen):
         """Every finding of every file, most severe first, then by path and line."""
         items = [finding for file in self.files for finding in file.findings]
         return sorted(items, key=lambda f: (-f.severity.rank, f.path, f.line, f.rule))
+
+    @property
+    def visible_findings(self) -> list[Finding]:
+        """The findings people see (not silent ones, not exploration probes), most severe first."""
+        return [finding for finding in self.findings if finding.visible]
 
     @property
     def skipped(self) -> list[FileGrade]:

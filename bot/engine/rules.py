@@ -38,6 +38,16 @@ class RuleMeta(Frozen):
         """Whether a measured value breaks the threshold in this rule's direction."""
         return value < threshold if self.lower_is_worse else value > threshold
 
+    def describe_probe(self, value: float, threshold: float, subject: str = "") -> str:
+        """The question an exploration comment asks about a value just short of the threshold."""
+        what = self.title if not subject else f"{self.title}: {subject}"
+        relation = "above" if self.lower_is_worse else "below"
+        return (
+            f"{what} is {format_number(value)}{self.unit}, just {relation} this repository's threshold of "
+            f"{format_number(threshold)}{self.unit}. Toasty is checking whether findings like this are worth flagging "
+            f"here: 👍 if so, 👎 if not. {self.why}"
+        )
+
     def describe(self, value: float | None, threshold: float | None, subject: str = "") -> str:
         """The message a user reads: what is wrong (with the figures), why it matters, what to do."""
         what = self.title if not subject else f"{self.title}: {subject}"

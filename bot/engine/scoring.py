@@ -33,11 +33,11 @@ def penalty(finding: Finding) -> float:
 def dimension_scores(
     findings: Iterable[Finding], changed_lines: int, weights: Mapping[Dimension, float]
 ) -> dict[Dimension, DimensionScore]:
-    """100 · exp(−points / scale) per dimension; silent findings cost nothing."""
+    """100 · exp(−points / scale) per dimension; findings nobody sees (silent, probes) cost nothing."""
     points = dict.fromkeys(Dimension, 0.0)
     counts = dict.fromkeys(Dimension, 0)
     for finding in findings:
-        if finding.delivery == "silent":
+        if not finding.visible:
             continue
         points[finding.dimension] += penalty(finding)
         counts[finding.dimension] += 1

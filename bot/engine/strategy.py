@@ -89,6 +89,26 @@ class RuleSettings(Frozen):
     delivery: Delivery = "comment"
     usefulness: float = Field(default=0.5, ge=0, le=1)
     """Expected share of this rule's comments the team finds worth reading (learned; 0.5 knows nothing)."""
+    probe: float | None = None
+    """For metric rules: values between this and the threshold are exploration candidates (learning asks)."""
+
+
+class LearnedRule(Frozen):
+    """What the feedback log taught about one rule, kept in the strategy so every change can be explained."""
+
+    usefulness: float
+    evidence: float
+    """Trust-weighted, age-faded votes behind the estimate."""
+    up: int = 0
+    down: int = 0
+    fixed: int = 0
+    ignored: int = 0
+    resolved: int = 0
+    muted: bool = False
+    threshold_from: float | None = None
+    threshold_to: float | None = None
+    delivery_from: Delivery = "comment"
+    delivery_to: Delivery = "comment"
 
 
 class RulePatch(Frozen):
@@ -148,8 +168,10 @@ class Strategy(Frozen):
     learning: bool = True
     pinned: frozenset[str] = frozenset()
     """Keys the repository's config set (e.g. `rules.complexity.cyclomatic.threshold`): never learned over."""
-    notes: tuple[str, ...] = ()
-    """Human-readable explanations of numbers that differ from the defaults."""
+    learned: dict[str, LearnedRule] = Field(default_factory=dict)
+    """Per rule, what the repository's feedback changed and from how much evidence."""
+    feedback_upto: int = 0
+    """The last feedback log entry the learned numbers include."""
 
     @classmethod
     def default(cls) -> Strategy:

@@ -56,7 +56,7 @@ def render_summary(
 
 
 def _visible(findings: list[Finding]) -> list[Finding]:
-    return [f for f in findings if f.delivery != "silent"]
+    return [f for f in findings if f.visible]
 
 
 def _headline(grade: PullRequestGrade) -> str:

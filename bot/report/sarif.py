@@ -21,7 +21,7 @@ _MAX_RESULTS = 5000
 
 def to_sarif(grade: PullRequestGrade, rules: Mapping[str, RuleMeta], category: str = "toasty") -> dict[str, Any]:
     """A SARIF log with one run: rule metadata, results with stable partialFingerprints."""
-    findings = [f for f in grade.findings if f.delivery != "silent"][:_MAX_RESULTS]
+    findings = grade.visible_findings[:_MAX_RESULTS]
     used = sorted({f.rule for f in findings} | set(rules))
     index = {rule_id: position for position, rule_id in enumerate(used)}
     return {

@@ -14,7 +14,7 @@ def render_text(grade: PullRequestGrade, verbose: bool = False) -> str:
     """`path:line: severity rule title`, one per finding, with the explanation indented below when verbose."""
     lines = [f"Toasty grade: {grade.grade} ({format_number(grade.score)}/100)"]
     lines.append("  " + "  ".join(f"{d.value} {format_number(s.score)}" for d, s in grade.dimensions.items()))
-    findings = [f for f in grade.findings if f.delivery != "silent"]
+    findings = grade.visible_findings
     graded = [f for f in grade.files if not f.skipped and f.status != "removed"]
     lines.append(f"  {len(findings)} finding(s) in {len(graded)} graded file(s)")
     if findings:

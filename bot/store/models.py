@@ -109,6 +109,9 @@ class Grading(Base):
     pull_number: Mapped[int] = mapped_column(Integer)
     head_sha: Mapped[str] = mapped_column(String(64))
     base_sha: Mapped[str | None] = mapped_column(String(64))
+    installation_id: Mapped[int | None] = mapped_column(BigInteger)
+    author: Mapped[str | None] = mapped_column(String(256))
+    author_association: Mapped[str | None] = mapped_column(String(32))
     check_run_id: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default="in_progress")
     """in_progress, completed or failed."""
@@ -170,6 +173,74 @@ class ReviewComment(Base):
     review_id: Mapped[int | None] = mapped_column(BigInteger)
     comment_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     """GitHub's id of the comment, learned from the pull request's comment list (matched by the hidden marker)."""
+    rollup: Mapped[str | None] = mapped_column(String(200))
+    """The comment's reaction counts when last polled; reactions are fetched only when this changes."""
+    probe: Mapped[bool] = mapped_column(default=False)
+    """An exploration comment: Toasty asking whether a rule it would stay quiet about is wanted."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("repository", "pull_number", "fingerprint"),)
+
+
+class Feedback(Base):
+    """The append-only feedback log: every signal about a finding or a rule, as it happened. Never updated."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    repository: Mapped[str] = mapped_column(String(256))
+    pull_number: Mapped[int | None] = mapped_column(Integer)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    rule: Mapped[str] = mapped_column(String(80))
+    value: Mapped[float | None] = mapped_column(Float)
+    """The finding's measured value (for metric rules): what the team accepted or refused."""
+    threshold: Mapped[float | None] = mapped_column(Float)
+    path: Mapped[str | None] = mapped_column(String(1024))
+    actor: Mapped[str] = mapped_column(String(256))
+    association: Mapped[str] = mapped_column(String(32))
+    """OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIME_CONTRIBUTOR, NONE or BOT."""
+    signal: Mapped[str] = mapped_column(String(32))
+    """reaction, reaction_removed, ignore, mute, unmute, resolved, unresolved, fixed, reset, external."""
+    content: Mapped[str | None] = mapped_column(String(32))
+    """The reaction (+1, -1, heart…), or the rule a reset applies to."""
+    source: Mapped[str] = mapped_column(String(16))
+    """poll, webhook, grading, cli or api."""
+    comment_id: Mapped[int | None] = mapped_column(BigInteger)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_feedback_repository_rule", "repository", "rule"), Index("ix_feedback_rule", "rule"))
+
+
+class CommentReaction(Base):
+    """Reactions currently on a Toasty comment, as last polled: the feedback log records the differences."""
+
+    __tablename__ = "comment_reactions"
+
+    comment_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    actor: Mapped[str] = mapped_column(String(256), primary_key=True)
+    content: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class PollState(Base):
+    """Per pull request: the ETags of its review-comment pages, so unchanged pages cost a free 304."""
+
+    __tablename__ = "poll_state"
+
+    repository: Mapped[str] = mapped_column(String(256), primary_key=True)
+    pull_number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    etags: Mapped[str] = mapped_column(Text, default="{}")
+    polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StrategySnapshot(Base):
+    """A repository's learned strategy each time it changed: the history of its thresholds."""
+
+    __tablename__ = "strategy_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    repository: Mapped[str] = mapped_column(String(256), index=True)
+    feedback_upto: Mapped[int] = mapped_column(Integer)
+    """The last feedback log id the strategy was computed from."""
+    document: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,1 @@
+"""Learning: from the feedback log to per-repository strategies. Pure and replayable: same log, same strategy."""

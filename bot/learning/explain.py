@@ -1,0 +1,60 @@
+"""Saying what was learned: which numbers differ from the defaults, why, and from how much evidence."""
+
+from __future__ import annotations
+
+from bot.engine.rules import format_number
+from bot.engine.strategy import LearnedRule, Strategy
+
+_MODE_WORDS = {"comment": "inline comments", "annotation": "annotations only", "silent": "silent", "probe": "probes"}
+
+
+def evidence_words(record: LearnedRule) -> str:
+    """`9 👎 / 1 👍, 2 fixed`: the votes behind a learned number."""
+    parts = [f"{record.down} 👎 / {record.up} 👍"]
+    if record.fixed:
+        parts.append(f"{record.fixed} fixed")
+    if record.ignored:
+        parts.append(f"{record.ignored} ignored")
+    if record.resolved:
+        parts.append(f"{record.resolved} resolved")
+    return ", ".join(parts)
+
+
+def changes(strategy: Strategy) -> list[str]:
+    """One line per learned difference from the starting point, most evidence first."""
+    lines = []
+    for rule_id, record in sorted(strategy.learned.items(), key=lambda item: -item[1].evidence):
+        evidence = evidence_words(record)
+        if record.muted:
+            lines.append(f"`{rule_id}` muted by the team (exploration may still ask about it now and then)")
+            continue
+        if (
+            record.threshold_from is not None
+            and record.threshold_to is not None
+            and record.threshold_to != record.threshold_from
+        ):
+            lines.append(
+                f"`{rule_id}` threshold {format_number(record.threshold_from)} → "
+                f"{format_number(record.threshold_to)} after {evidence}"
+            )
+        if record.delivery_to != record.delivery_from:
+            lines.append(
+                f"`{rule_id}` {_MODE_WORDS[record.delivery_from]} → {_MODE_WORDS[record.delivery_to]} "
+                f"(usefulness {record.usefulness:.0%} after {evidence})"
+            )
+    return lines
+
+
+def summary_section(strategy: Strategy) -> str:
+    """The check run's "Learned for this repository" section; empty when nothing differs from the defaults."""
+    lines = changes(strategy)
+    if not lines:
+        return ""
+    body = "\n".join(f"- {line}" for line in lines[:12])
+    more = f"\n- … and {len(lines) - 12} more (`toasty strategy show`)" if len(lines) > 12 else ""
+    return (
+        "### Learned for this repository\n\n"
+        f"{body}{more}\n\n"
+        "<sub>From 👍/👎 on Toasty's comments, fixes, and `@toasty` replies by this repository's members. "
+        "Anything set in `.github/toasty.yml` always wins.</sub>"
+    )

@@ -1,0 +1,255 @@
+"""The strategy maths on hand-worked cases: votes, trust, decay, posteriors, thresholds, modes, pins, resets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.engine.config import load_config
+from bot.engine.rules import CATALOGUE
+from bot.engine.strategy import Strategy, resolve_strategy
+from bot.learning.explain import changes, summary_section
+from bot.learning.learner import CollectivePriors, apply_priors, collective_priors, learn
+from bot.learning.params import LearningParameters
+from bot.learning.votes import Signal
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+PARAMS = LearningParameters(collective=False)
+
+
+class Log:
+    """Builds a feedback log the way the App writes one."""
+
+    def __init__(self) -> None:
+        self.signals: list[Signal] = []
+
+    def add(
+        self,
+        rule: str,
+        signal: str = "reaction",
+        content: str | None = "+1",
+        *,
+        fingerprint: str | None = None,
+        value: float | None = None,
+        actor: str = "maintainer",
+        association: str = "MEMBER",
+        days_ago: float = 0,
+    ) -> Log:
+        self.signals.append(
+            Signal(
+                id=len(self.signals) + 1,
+                repository="octo/demo",
+                rule=rule,
+                fingerprint=fingerprint if fingerprint is not None else f"fp{len(self.signals)}",
+                value=value,
+                actor=actor,
+                association=association,
+                signal=signal,
+                content=content,
+                occurred_at=NOW - timedelta(days=days_ago),
+            )
+        )
+        return self
+
+    def learn(self, base: Strategy | None = None, params: LearningParameters = PARAMS, **kwargs: object) -> Strategy:
+        return learn(base or Strategy.default(), self.signals, CATALOGUE, params=params, now=NOW, **kwargs)  # type: ignore[arg-type]
+
+
+def test_no_feedback_changes_nothing() -> None:
+    assert Log().learn().rules == Strategy.default().rules
+
+
+def test_usefulness_is_the_beta_posterior_mean() -> None:
+    log = Log()
+    for _ in range(3):
+        log.add("security.pickle", content="+1")
+    log.add("security.pickle", content="-1")
+    # prior Beta(1, 1) (strength 2), then 3 for and 1 against: 4 / 6
+    assert log.learn().rules["security.pickle"].usefulness == pytest.approx(4 / 6, abs=1e-4)
+
+
+def test_old_votes_count_half_after_one_half_life() -> None:
+    log = Log().add("security.pickle", content="-1", days_ago=90).add("security.pickle", content="+1")
+    record = log.learn().learned["security.pickle"]
+    assert record.evidence == pytest.approx(1.5)
+    assert record.usefulness == pytest.approx((1 + 1) / (2 + 1.5), abs=1e-4)
+
+
+def test_one_vote_per_person_per_finding() -> None:
+    log = Log()
+    log.add("security.pickle", content="+1", fingerprint="a").add("security.pickle", content="heart", fingerprint="a")
+    log.add("security.pickle", content="+1", fingerprint="b").add(
+        "security.pickle", "reaction_removed", "+1", fingerprint="b"
+    )
+    log.add("security.pickle", content="+1", fingerprint="c").add("security.pickle", content="-1", fingerprint="c")
+    record = log.learn().learned["security.pickle"]
+    assert (record.up, record.down, record.evidence) == (1, 0, 1.0)
+
+
+def test_ignore_beats_a_reaction_and_a_fix_counts_for_the_author() -> None:
+    log = Log()
+    log.add("reliability.assert", content="+1", fingerprint="a").add(
+        "reliability.assert", "ignore", None, fingerprint="a"
+    )
+    log.add("reliability.assert", "fixed", None, fingerprint="b", actor="author")
+    record = log.learn().learned["reliability.assert"]
+    assert (record.ignored, record.fixed, record.up) == (1, 1, 0)
+
+
+def test_strangers_and_bots_move_nothing() -> None:
+    log = Log()
+    for index in range(30):
+        for rule in CATALOGUE:
+            log.add(rule, content="-1", actor=f"stranger{index}", association="NONE", value=50.0)
+        log.add("complexity.cyclomatic", content="-1", actor="dependabot[bot]", association="BOT", value=40.0)
+        log.add("complexity.cyclomatic", content="-1", actor="toasty[bot]", association="MEMBER", value=40.0)
+    learned = log.learn(ignored_actors=frozenset({"toasty[bot]"}))
+    assert learned.rules == Strategy.default().rules
+    assert learned.weights == Strategy.default().weights
+
+
+def test_contributors_count_a_little() -> None:
+    log = Log()
+    for _ in range(4):
+        log.add("security.pickle", content="-1", association="CONTRIBUTOR")
+    assert log.learn().learned["security.pickle"].evidence == pytest.approx(1.0)
+
+
+def test_threshold_moves_toward_what_the_team_accepts_in_bounded_steps() -> None:
+    log = Log()
+    for value in (12, 13, 14):
+        log.add("complexity.cyclomatic", content="-1", value=value)
+    after_three = log.learn().rules["complexity.cyclomatic"].threshold
+    assert after_three == 12  # evidence reached 3 at the third vote: one step of 2 toward 14
+    log.add("complexity.cyclomatic", content="-1", value=15)
+    assert log.learn().rules["complexity.cyclomatic"].threshold == 14
+    log.add("complexity.cyclomatic", content="+1", value=18)
+    strategy = log.learn()
+    assert strategy.rules["complexity.cyclomatic"].threshold == 15
+    assert "`complexity.cyclomatic` threshold 10 → 15 after 4 👎 / 1 👍" in changes(strategy)
+
+
+def test_threshold_never_passes_its_hard_bounds() -> None:
+    log = Log()
+    for index in range(40):
+        log.add("complexity.cyclomatic", content="-1", value=500 + index)
+    assert log.learn().rules["complexity.cyclomatic"].threshold == 50  # the rule's upper bound
+
+
+def test_a_thumbs_up_just_below_the_threshold_lowers_it() -> None:
+    log = Log()
+    for value in (45, 48, 52, 55):
+        log.add("size.function-length", content="+1", value=value)
+    assert log.learn().rules["size.function-length"].threshold == 44
+
+
+def test_maintainability_threshold_moves_the_other_way() -> None:
+    log = Log()
+    for value in (15.5, 12.0, 16.0):
+        log.add("maintainability.index", content="-1", value=value)
+    assert log.learn().rules["maintainability.index"].threshold == 16.0  # the team accepts files down to 12
+
+
+def test_comments_become_annotations_then_silence_as_the_team_objects() -> None:
+    log = Log()
+    for _ in range(4):
+        log.add("documentation.function-docstring", content="-1")
+    assert log.learn().rules["documentation.function-docstring"].delivery == "annotation"
+    for _ in range(4):
+        log.add("documentation.function-docstring", content="-1")
+    strategy = log.learn()
+    assert strategy.rules["documentation.function-docstring"].delivery == "silent"
+    assert any("inline comments → silent" in line for line in changes(strategy))
+
+
+def test_mute_and_unmute_by_members_only() -> None:
+    stranger = Log().add("security.pickle", "mute", None, association="NONE")
+    assert stranger.learn().rules["security.pickle"].delivery == "comment"
+    muted = Log().add("security.pickle", "mute", None)
+    assert muted.learn().rules["security.pickle"].delivery == "silent"
+    muted.add("security.pickle", "unmute", None)
+    assert muted.learn().rules["security.pickle"].delivery == "comment"
+
+
+def test_config_pins_are_never_learned_over() -> None:
+    base = resolve_strategy(load_config("rules:\n  complexity.cyclomatic: {threshold: 8, delivery: comment}\n"))
+    log = Log()
+    for value in (20, 21, 22, 23):
+        log.add("complexity.cyclomatic", content="-1", value=value)
+    for _ in range(10):
+        log.add("complexity.cyclomatic", content="-1", value=None)
+    settings = log.learn(base).rules["complexity.cyclomatic"]
+    assert (settings.threshold, settings.delivery) == (8, "comment")
+
+
+def test_reset_forgets_without_deleting() -> None:
+    log = Log()
+    for _ in range(5):
+        log.add("security.pickle", content="-1").add("security.yaml-load", content="-1")
+    log.add("security.pickle", "reset", "security.pickle", fingerprint="")
+    strategy = log.learn()
+    assert "security.pickle" not in strategy.learned
+    assert strategy.rules["security.yaml-load"].delivery != "comment"
+    log.add("security.yaml-load", "reset", None, fingerprint="")
+    assert log.learn().learned == {}
+    assert len(log.signals) == 12  # the log only grew
+
+
+def test_replaying_the_log_gives_the_same_strategy() -> None:
+    log = Log()
+    for index in range(30):
+        log.add(sorted(CATALOGUE)[index % 7], content="-1" if index % 3 else "+1", value=float(10 + index))
+    first = log.learn().to_json()
+    shuffled = Log()
+    shuffled.signals = list(reversed(log.signals))
+    assert shuffled.learn().to_json() == first
+
+
+def test_probing_stops_once_the_team_refuses_what_it_finds() -> None:
+    strategy = Log().add("complexity.cyclomatic", content="+1", value=20).learn()
+    assert strategy.rules["complexity.cyclomatic"].probe == 7.0
+    log = Log().add("complexity.cyclomatic", content="-1", value=8).add("complexity.cyclomatic", content="-1", value=9)
+    assert log.learn().rules["complexity.cyclomatic"].probe is None
+
+
+def test_dimension_weights_follow_what_the_team_values() -> None:
+    log = Log()
+    for _ in range(5):
+        log.add("security.eval", content="+1")
+        log.add("documentation.module-docstring", content="-1")
+    weights = log.learn().weights
+    assert weights[CATALOGUE["security.eval"].dimension] == pytest.approx(3.0 * 1.5)
+    assert weights[CATALOGUE["documentation.module-docstring"].dimension] == pytest.approx(0.5 * 0.5)
+
+
+def test_collective_priors_start_a_new_repository_where_teams_settle() -> None:
+    repositories = {}
+    for name in ("a/one", "b/two", "c/three"):
+        log = Log()
+        for value in (12, 13, 14, 15, 15, 16):
+            log.add("complexity.cyclomatic", content="-1", value=value)
+        repositories[name] = log.signals
+    priors = collective_priors(repositories, CATALOGUE, params=PARAMS, now=NOW)
+    prior = priors.rules["complexity.cyclomatic"]
+    assert (prior.repositories, prior.threshold) == (3, 16.0)
+    assert prior.negative == pytest.approx(18.0)
+    fresh = apply_priors(Strategy.default(), priors, CATALOGUE)
+    assert fresh.rules["complexity.cyclomatic"].threshold == 16.0
+    leaning = (
+        Log()
+        .add("complexity.cyclomatic", content="+1")
+        .learn(params=LearningParameters(collective=True), priors=CollectivePriors(priors.rules))
+    )
+    assert leaning.rules["complexity.cyclomatic"].usefulness < 0.5  # one 👍 does not outweigh 18 refusals elsewhere
+
+
+def test_summary_section_explains_the_numbers() -> None:
+    log = Log()
+    for value in (12, 13, 14, 15, 15, 16, 17, 18, 19):
+        log.add("complexity.cyclomatic", content="-1", value=value)
+    log.add("complexity.cyclomatic", content="+1", value=25)
+    section = summary_section(log.learn())
+    assert section.startswith("### Learned for this repository")
+    assert "threshold 10 → 19 after 9 👎 / 1 👍" in section
+    assert summary_section(Strategy.default()) == ""
