@@ -5,7 +5,8 @@ The App and the Action share this policy, so the same change gets the same comme
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import hashlib
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.engine.diff import DiffError, right_side_lines
@@ -22,6 +23,8 @@ class CommentTarget:
     path: str
     line: int
     on_added_line: bool
+    exploring: bool = False
+    """An exploration comment: asking about a finding Toasty would otherwise keep quiet about."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +58,17 @@ def choose_comments(
     commentable: Mapping[str, Commentable],
     already_commented: Collection[str],
     strategy: Strategy,
+    seed: str = "",
 ) -> list[CommentTarget]:
-    """The findings worth an inline comment, best first, within the strategy's budget.
+    """The findings worth an inline comment, best first, within the strategy's budget, plus at most one
+    exploration comment in a share of reviews (decided by `seed`, the head commit, so a retry decides alike).
 
     Findings whose rule is delivered as annotations (or silently), findings already commented on in this pull
     request, and findings with no line inside the diff are left to the check run's annotations.
     """
+    fresh = [f for f in grade.findings if f.fingerprint not in already_commented]
     ranked = sorted(
-        (f for f in grade.findings if f.delivery == "comment" and f.fingerprint not in already_commented),
+        (f for f in fresh if f.delivery == "comment"),
         key=lambda f: (-expected_value(f, strategy), -f.severity.rank, f.path, f.line),
     )
     chosen: list[CommentTarget] = []
@@ -72,7 +78,38 @@ def choose_comments(
         target = _target(finding, commentable.get(finding.path))
         if target is not None:
             chosen.append(target)
+    if _explores(seed, strategy.exploration):
+        explored = _exploration(fresh, commentable, strategy)
+        if explored is not None:
+            chosen.append(explored)
     return chosen
+
+
+def _explores(seed: str, rate: float) -> bool:
+    """Whether this review may explore: a fixed share of reviews, chosen by hashing the seed."""
+    if rate <= 0 or not seed:
+        return False
+    return int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16) % 10_000 < rate * 10_000
+
+
+def _exploration(
+    findings: Iterable[Finding], commentable: Mapping[str, Commentable], strategy: Strategy
+) -> CommentTarget | None:
+    """The most severe finding Toasty would stay quiet about (a probe, or a rule learning quietened), unless the
+    repository's own config chose that quiet."""
+    candidates = sorted(
+        (
+            f
+            for f in findings
+            if f.delivery in ("probe", "annotation", "silent") and f"rules.{f.rule}.delivery" not in strategy.pinned
+        ),
+        key=lambda f: (-f.severity.rank, f.fingerprint),
+    )
+    for finding in candidates:
+        target = _target(finding, commentable.get(finding.path))
+        if target is not None:
+            return CommentTarget(target.finding, target.path, target.line, target.on_added_line, exploring=True)
+    return None
 
 
 def _target(finding: Finding, lines: Commentable | None) -> CommentTarget | None:

@@ -9,14 +9,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-from cachetools import LRUCache
+from cachetools import LRUCache, TTLCache
 
+from bot.github import feedback as github_feedback
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
+from bot.learning.service import LearningService
 from bot.settings import Settings
 from bot.store.db import Database
 
 ETAG_CACHE_SIZE = 2048
+ASSOCIATION_TTL = 3600.0
+"""Someone's permission on a repository is looked up at most once an hour."""
 
 
 class MissingCredentials(RuntimeError):
@@ -32,14 +36,40 @@ class AppContext:
     session: aiohttp.ClientSession
     auth: AppAuth | None
     pool: Executor
+    learning: LearningService
     etag_cache: LRUCache[Any, Any] = field(default_factory=lambda: LRUCache(ETAG_CACHE_SIZE))
     pull_locks: defaultdict[tuple[str, int], asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    associations: TTLCache[tuple[str, str], str] = field(default_factory=lambda: TTLCache(10_000, ASSOCIATION_TTL))
+    _bot_login: str | None = None
 
     async def github(self, installation_id: int) -> GitHubClient:
         """An installation client (its token cached until a minute before it expires)."""
         if self.auth is None:
             raise MissingCredentials("GITHUB_APP_ID and GITHUB_PRIVATE_KEY(_PATH) are needed to act on GitHub")
         return await self.auth.installation_client(installation_id)
+
+    async def bot_login(self) -> str:
+        """The App's own account (`slug[bot]`): its comments are Toasty's, its reactions never count."""
+        if self._bot_login is None:
+            if self.settings.bot_login:
+                self._bot_login = self.settings.bot_login
+            else:
+                if self.auth is None:
+                    raise MissingCredentials("the App's login is unknown without its credentials (or TOASTY_BOT_LOGIN)")
+                app = await self.auth.app_client().getitem("/app")
+                self._bot_login = f"{app['slug']}[bot]"
+            self.learning.ignored_actors = frozenset({self._bot_login})
+        return self._bot_login
+
+    async def association(self, gh: GitHubClient, repository: str, login: str, is_bot: bool) -> str:
+        """How far to trust someone's feedback on a repository (looked up once an hour)."""
+        if is_bot or login.endswith("[bot]"):
+            return "BOT"
+        key = (repository, login)
+        found = self.associations.get(key)
+        if found is None:
+            found = self.associations[key] = await github_feedback.association(gh, repository, login)
+        return found
 
 
 @dataclass(frozen=True, slots=True)

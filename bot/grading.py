@@ -25,11 +25,14 @@ from bot.github import checks, contents
 from bot.github.client import GitHubClient, GitHubUnavailable, RetryLater
 from bot.github.contents import BLOBS_PER_QUERY, Blob, PullFile
 from bot.github.reviews import post_review
+from bot.learning.explain import summary_section
 from bot.report.comment import parse_marker, render_review_body
 from bot.report.levels import annotation_level
 from bot.report.markdown import render_summary
-from bot.store import gradings
-from bot.store.gradings import PlannedComment, PullKey
+from bot.store import feedback, gradings
+from bot.store.feedback import NewSignal
+from bot.store.gradings import NewGrading, PlannedComment, PullKey
+from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (30.0, 120.0, 600.0)
@@ -58,10 +61,24 @@ class PullRequestRef:
     default_branch: str
     installation_id: int
     draft: bool = False
+    author: str | None = None
+    author_association: str | None = None
 
     @property
     def key(self) -> PullKey:
         return PullKey(self.repository, self.number)
+
+    def new_grading(self) -> NewGrading:
+        """What the grading's record keeps about this pull request."""
+        return NewGrading(
+            self.repository,
+            self.number,
+            self.head_sha,
+            self.base_sha,
+            self.installation_id,
+            self.author,
+            self.author_association,
+        )
 
 
 async def grade_pull_request(context: AppContext, pull: PullRequestRef, job: Job) -> None:
@@ -84,7 +101,7 @@ async def _grade(context: AppContext, gh: GitHubClient, pull: PullRequestRef, jo
         if strategy is None or not strategy.drafts:
             log.info("draft pull request %s#%s skipped", pull.repository, pull.number)
             return
-    grading = await gradings.start(context.database, pull.key, pull.head_sha, pull.base_sha, job.delivery_id)
+    grading = await gradings.start(context.database, pull.new_grading(), job.delivery_id)
     check_run_id = grading.check_run_id
     if check_run_id is None:
         check_run_id = await checks.create(gh, pull.repository, pull.head_sha, job.delivery_id)
@@ -104,13 +121,10 @@ async def _grade(context: AppContext, gh: GitHubClient, pull: PullRequestRef, jo
         await _report_failure(run, error)
         raise
     conclusion = _conclusion(grade, strategy)
-    await checks.complete(
-        gh, pull.repository, check_run_id, conclusion, _output(grade), annotations=_annotations(grade)
-    )
+    output = _output(grade, [summary_section(strategy)])
+    await checks.complete(gh, pull.repository, check_run_id, conclusion, output, annotations=_annotations(grade))
     await gradings.complete(context.database, grading.id, grade, conclusion)
-    fixed = await gradings.track_findings(context.database, pull.key, pull.head_sha, grade.findings)
-    if fixed:
-        log.info("%d finding(s) fixed on %s#%s", len(fixed), pull.repository, pull.number)
+    await _record_fixes(context, pull, grade)
     posted = await _review(run, grade, strategy, commentable)
     await gradings.set_comment_count(context.database, grading.id, posted)
 
@@ -124,7 +138,7 @@ async def _grade_files(
     head_expressions = [f"{pull.head_sha}:{c.path}" for c in changes if c.status != "removed"]
     first = [config_expression, *head_expressions[: BLOBS_PER_QUERY - 1]]
     blobs = await contents.fetch_blobs(gh, pull.repository, first)
-    strategy = resolve_strategy(load_config(_text(blobs.get(config_expression))))
+    strategy = await context.learning.strategy_for(pull.repository, load_config(_text(blobs.get(config_expression))))
     grading = plan(changes, strategy)
     wanted = [f"{pull.head_sha}:{c.path}" for c in grading.to_grade]
     wanted += [f"{pull.base_sha}:{c.old_path or c.path}" for c in grading.to_grade if c.status != "added"]
@@ -216,7 +230,7 @@ async def _review(
     context, gh, pull = run.context, run.gh, run.pull
     await _settle_pending(context, gh, pull)
     already = await gradings.commented_fingerprints(context.database, pull.key)
-    targets = choose_comments(grade, commentable, already, strategy)
+    targets = choose_comments(grade, commentable, already, strategy, seed=pull.head_sha)
     if not targets:
         return 0
     await gradings.add_pending(context.database, pull.key, pull.head_sha, _planned(targets))
@@ -230,7 +244,39 @@ async def _review(
 
 
 def _planned(targets: Sequence[CommentTarget]) -> list[PlannedComment]:
-    return [PlannedComment(t.finding, t.path, t.line) for t in targets]
+    return [PlannedComment(t.finding, t.path, t.line, t.exploring) for t in targets]
+
+
+async def _record_fixes(context: AppContext, pull: PullRequestRef, grade: PullRequestGrade) -> None:
+    """A commented finding that a push made go away was worth commenting on: the author's fix is a vote."""
+    fixed = await gradings.track_findings(context.database, pull.key, pull.head_sha, grade.findings)
+    commented = await gradings.commented_fingerprints(context.database, pull.key)
+    author = (
+        (pull.author, pull.author_association or "NONE")
+        if pull.author
+        else await gradings.last_author(context.database, pull.key)
+    )
+    signals = [
+        NewSignal(
+            repository=pull.repository,
+            pull_number=pull.number,
+            fingerprint=row.fingerprint,
+            rule=row.rule,
+            value=row.value,
+            threshold=row.threshold,
+            path=row.path,
+            actor=author[0],
+            association=author[1],
+            signal="fixed",
+            source="grading",
+            occurred_at=utcnow(),
+        )
+        for row in fixed
+        if row.fingerprint in commented and author is not None
+    ]
+    if signals:
+        await feedback.append(context.database, signals)
+        log.info("%d commented finding(s) fixed on %s#%s", len(signals), pull.repository, pull.number)
 
 
 async def _settle_pending(context: AppContext, gh: GitHubClient, pull: PullRequestRef) -> None:

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.learning.params import DEFAULT_TRUST, LearningParameters
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./toasty.db"
 GITHUB_COM_API = "https://api.github.com"
 
@@ -38,6 +40,30 @@ class Settings(BaseSettings):
     """Rate-limit waits up to this long happen in place; longer ones reschedule the delivery."""
     bot_login: str | None = Field(default=None, validation_alias="TOASTY_BOT_LOGIN")
     """The App's bot account (e.g. `toasty[bot]`); looked up from GitHub when not set."""
+    poll_minutes: float = Field(default=5.0, gt=0, le=1440, validation_alias="TOASTY_POLL_MINUTES")
+    poll_window_days: float = Field(default=30.0, gt=0, le=365, validation_alias="TOASTY_POLL_WINDOW_DAYS")
+    half_life_days: float = Field(default=90.0, gt=0, le=3650, validation_alias="TOASTY_HALF_LIFE_DAYS")
+    trust_contributor: float = Field(default=0.25, ge=0, le=1, validation_alias="TOASTY_TRUST_CONTRIBUTOR")
+    """Weight of feedback from past contributors without write access."""
+    trust_others: float = Field(default=0.0, ge=0, le=1, validation_alias="TOASTY_TRUST_OTHERS")
+    """Weight of feedback from everyone else (first-time contributors, strangers). Bots never count."""
+    collective_priors: bool = Field(default=True, validation_alias="TOASTY_COLLECTIVE_PRIORS")
+    """Let new repositories start from what this deployment's teams accept (per-rule counts only)."""
+    exploration: float = Field(default=0.1, ge=0, le=1, validation_alias="TOASTY_EXPLORATION")
+    """Share of reviews that may carry one exploration comment."""
+
+    def learning_parameters(self) -> LearningParameters:
+        """The deployment's learning knobs."""
+        trust = dict(DEFAULT_TRUST)
+        trust["CONTRIBUTOR"] = self.trust_contributor
+        for association in ("FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER", "MANNEQUIN", "NONE"):
+            trust[association] = self.trust_others
+        return LearningParameters(
+            half_life_days=self.half_life_days,
+            trust=trust,
+            collective=self.collective_priors,
+            exploration_rate=self.exploration,
+        )
 
     @field_validator("github_api_url")
     @classmethod

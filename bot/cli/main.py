@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import grade, rules, serve
+from bot.cli import grade, learning, rules, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate_parser = commands.add_parser("migrate", help="apply database migrations and exit")
     migrate_parser.set_defaults(handler=serve.migrate)
+
+    strategy_parser = commands.add_parser("strategy", help="a repository's learned strategy: show, export, reset")
+    feedback_parser = commands.add_parser("feedback", help="a repository's feedback log, newest first")
+    learning.add_arguments(strategy_parser, feedback_parser)
+    strategy_parser.set_defaults(handler=learning.run_strategy)
+    feedback_parser.set_defaults(handler=learning.run_feedback)
     return parser
 
 

@@ -168,6 +168,8 @@ class Strategy(Frozen):
     learning: bool = True
     pinned: frozenset[str] = frozenset()
     """Keys the repository's config set (e.g. `rules.complexity.cyclomatic.threshold`): never learned over."""
+    exploration: float = Field(default=0.0, ge=0, le=1)
+    """Share of reviews that may carry one exploration comment (0 without learning)."""
     learned: dict[str, LearnedRule] = Field(default_factory=dict)
     """Per rule, what the repository's feedback changed and from how much evidence."""
     feedback_upto: int = 0

@@ -16,9 +16,11 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from gidgethub import sansio
 from gidgethub.aiohttp import GitHubAPI
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,15 @@ class RetryLater(Exception):
 
 class GitHubUnavailable(Exception):
     """GitHub kept failing (5xx or network errors) after every retry."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionalPage:
+    """One page of a conditional GET: unchanged (a 304, free of rate limit) or its data and new ETag."""
+
+    not_modified: bool
+    etag: str | None
+    data: Any = None
 
 
 class GitHubClient(GitHubAPI):
@@ -120,6 +131,18 @@ class GitHubClient(GitHubAPI):
         delay = BACKOFF_BASE * 2 ** (attempt - 1) * (1 + random.random() / 2)  # noqa: S311  (jitter, not crypto)
         log.warning("%s; retrying in %.1f s (attempt %d of %d)", what, delay, attempt, MAX_ATTEMPTS)
         await asyncio.sleep(delay)
+
+    async def get_if_changed(self, url: str, etag: str | None) -> ConditionalPage:
+        """GET with If-None-Match: GitHub answers 304 (costing no rate limit) when nothing changed."""
+        headers = sansio.create_headers(self.requester, accept=sansio.accept_format(), oauth_token=self.oauth_token)
+        if etag:
+            headers["if-none-match"] = etag
+        full_url = sansio.format_url(url, {}, base_url=self.base_url)
+        status, response_headers, body = await self._request("GET", full_url, headers)
+        if status == 304:
+            return ConditionalPage(True, etag)
+        data, _, _ = sansio.decipher_response(status, response_headers, body)
+        return ConditionalPage(False, response_headers.get("etag"), data)
 
     async def query(self, query: str, **variables: Any) -> Any:
         """A GraphQL query against this client's endpoint (api.github.com/graphql or HOST/api/graphql)."""

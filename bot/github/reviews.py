@@ -62,7 +62,8 @@ async def _send(
             "body": body,
             "event": "COMMENT",
             "comments": [
-                {"path": t.path, "line": t.line, "side": "RIGHT", "body": render_comment(t.finding)} for t in targets
+                {"path": t.path, "line": t.line, "side": "RIGHT", "body": render_comment(t.finding, t.exploring)}
+                for t in targets
             ],
         },
     )

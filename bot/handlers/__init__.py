@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.handlers import checks, installations, pull_requests
+from bot.handlers import checks, feedback, installations, pull_requests
 from bot.handlers.routes import compose
 
-router, HANDLED = compose(pull_requests.routes, checks.routes, installations.routes)
+router, HANDLED = compose(pull_requests.routes, checks.routes, installations.routes, feedback.routes)
 
 
 def handles(event: str, action: str | None) -> bool:

@@ -34,4 +34,6 @@ def pull_request_ref(data: dict[str, Any], pull: dict[str, Any]) -> PullRequestR
         default_branch=repository.get("default_branch") or "HEAD",
         installation_id=int(data["installation"]["id"]),
         draft=bool(pull.get("draft")),
+        author=(pull.get("user") or {}).get("login"),
+        author_association=pull.get("author_association"),
     )

@@ -93,7 +93,12 @@ def learn(
         rules[rule_id] = settings
         learned[rule_id] = record
     strategy = base.model_copy(
-        update={"rules": rules, "learned": learned, "feedback_upto": max((s.id for s in signals), default=0)}
+        update={
+            "rules": rules,
+            "learned": learned,
+            "feedback_upto": max((s.id for s in signals), default=0),
+            "exploration": params.exploration_rate,
+        }
     )
     strategy = _with_weights(strategy, evidence, catalogue, params)
     return _with_budget(strategy, evidence, params)

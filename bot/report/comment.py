@@ -12,11 +12,17 @@ MARKER = "<!-- toasty:fingerprint={fingerprint} rule={rule} -->"
 _MARKER_PATTERN = re.compile(r"<!-- toasty:fingerprint=([0-9a-f]{8,64}) rule=([a-z0-9.\-]+) -->")
 
 
-def render_comment(finding: Finding) -> str:
+def render_comment(finding: Finding, exploring: bool = False) -> str:
     """Title, explanation, how to react, and the marker (invisible on GitHub)."""
+    question = ""
+    if exploring and finding.delivery != "probe":
+        question = (
+            "*Toasty usually keeps quiet about this rule here. Is this one worth flagging? "
+            "👍 brings such comments back, 👎 keeps them quiet.*\n\n"
+        )
     return (
         f"{SEVERITY_ICON[finding.severity]} **{finding.title}**\n\n"
-        f"{finding.message}\n\n"
+        f"{question}{finding.message}\n\n"
         f"<sub>`{finding.rule}` · 👍 if this helped, 👎 if not: Toasty learns what this repository cares about. "
         f"Reply `@toasty ignore` to drop this finding, `@toasty mute {finding.rule}` to stop this rule here, "
         f"`@toasty explain` for more.</sub>\n" + MARKER.format(fingerprint=finding.fingerprint, rule=finding.rule)

@@ -20,12 +20,25 @@ class PullKey:
     number: int
 
 
-async def start(database: Database, pull: PullKey, head_sha: str, base_sha: str | None, delivery_id: str) -> Grading:
+@dataclass(frozen=True, slots=True)
+class NewGrading:
+    """What a grading records about its pull request when it starts."""
+
+    repository: str
+    number: int
+    head_sha: str
+    base_sha: str
+    installation_id: int
+    author: str | None = None
+    author_association: str | None = None
+
+
+async def start(database: Database, pull: NewGrading, delivery_id: str) -> Grading:
     """The grading for this delivery: resumed if a crash interrupted it (its check run is reused), else new."""
     async with database.session() as session:
         existing = await session.scalar(
             select(Grading)
-            .where(Grading.delivery_id == delivery_id, Grading.head_sha == head_sha)
+            .where(Grading.delivery_id == delivery_id, Grading.head_sha == pull.head_sha)
             .order_by(Grading.id.desc())
             .limit(1)
         )
@@ -35,8 +48,11 @@ async def start(database: Database, pull: PullKey, head_sha: str, base_sha: str 
             delivery_id=delivery_id,
             repository=pull.repository,
             pull_number=pull.number,
-            head_sha=head_sha,
-            base_sha=base_sha,
+            head_sha=pull.head_sha,
+            base_sha=pull.base_sha,
+            installation_id=pull.installation_id,
+            author=pull.author,
+            author_association=pull.author_association,
             started_at=utcnow(),
         )
         session.add(grading)
@@ -143,6 +159,7 @@ class PlannedComment:
     finding: Finding
     path: str
     line: int
+    exploring: bool = False
 
 
 async def add_pending(database: Database, pull: PullKey, commit_id: str, comments: Iterable[PlannedComment]) -> None:
@@ -175,6 +192,7 @@ def _comment_row(pull: PullKey, commit_id: str, planned: PlannedComment) -> Revi
         line=planned.line,
         commit_id=commit_id,
         status="pending",
+        probe=planned.exploring,
         created_at=utcnow(),
     )
 
@@ -213,6 +231,23 @@ async def mark_comments(
             )
             .values(**values)
         )
+
+
+async def last_author(database: Database, pull: PullKey) -> tuple[str, str] | None:
+    """The pull request's author and their association, as the last grading that knew them recorded."""
+    async with database.session() as session:
+        row = await session.execute(
+            select(Grading.author, Grading.author_association)
+            .where(
+                Grading.repository == pull.repository,
+                Grading.pull_number == pull.number,
+                Grading.author.is_not(None),
+            )
+            .order_by(Grading.id.desc())
+            .limit(1)
+        )
+        found = row.first()
+        return (str(found[0]), found[1] or "NONE") if found is not None else None
 
 
 async def latest_grading(database: Database, pull: PullKey) -> Grading | None:

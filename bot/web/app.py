@@ -15,6 +15,8 @@ from bot.engine.pool import make_pool
 from bot.github.auth import AppAuth
 from bot.jobs.deliveries import process_delivery
 from bot.jobs.runner import JobRunner
+from bot.jobs.schedule import schedule_learning
+from bot.learning.service import LearningService
 from bot.logs import log_context
 from bot.settings import Settings
 from bot.store.db import Database
@@ -47,11 +49,17 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
     own_pool = pool is None
     executor = make_pool(settings.analysis_workers) if pool is None else pool
     auth = _auth(settings, session)
-    context = AppContext(settings=settings, database=database, session=session, auth=auth, pool=executor)
+    learning = LearningService(database, settings.learning_parameters())
+    context = AppContext(
+        settings=settings, database=database, session=session, auth=auth, pool=executor, learning=learning
+    )
     runner = JobRunner(database, partial(_work, context), settings.job_concurrency)
+    scheduler = schedule_learning(context)
     app[DATABASE], app[CONTEXT], app[RUNNER] = database, context, runner
+    await learning.refresh_priors()
     if auth is not None:
         await runner.start()
+        scheduler.start()
     else:
         log.warning(
             "GITHUB_APP_ID and a private key are not set: webhooks are verified and recorded, and will be "
@@ -60,6 +68,8 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
     try:
         yield
     finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         await runner.stop()
         await session.close()
         if own_pool:

@@ -1,0 +1,223 @@
+"""Feedback that arrives as webhooks: `@toasty` replies to Toasty's comments, PR-level commands, resolved threads."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from gidgethub import sansio
+
+from bot.commands import Command, parse_command
+from bot.context import AppContext, Job
+from bot.engine.grader import known_rules
+from bot.engine.rules import format_number
+from bot.engine.strategy import Strategy, parse_strategy
+from bot.github import feedback as github_feedback
+from bot.github.client import GitHubClient
+from bot.handlers.routes import Routes, payload
+from bot.report.comment import parse_marker
+from bot.store import feedback
+from bot.store.feedback import NewSignal
+from bot.store.models import ReviewComment, utcnow
+
+log = logging.getLogger(__name__)
+routes = Routes()
+
+
+@routes.on("pull_request_review_comment", "created")
+async def on_reply(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+    """A reply in the thread of a Toasty comment: `@toasty ignore`, `mute [RULE]`, `unmute [RULE]`, `explain`."""
+    data = payload(event)
+    comment = data["comment"]
+    command = parse_command(comment.get("body"))
+    parent_id = comment.get("in_reply_to_id")
+    if command is None or parent_id is None or _is_bot(comment.get("user")):
+        return
+    repository = data["repository"]["full_name"]
+    gh = await context.github(int(data["installation"]["id"]))
+    row = await _toasty_comment(context, gh, repository, int(parent_id))
+    if row is None:
+        return
+    actor = comment["user"]["login"]
+    association = str(comment.get("author_association") or "NONE")
+    if command.verb == "explain":
+        await _explain(context, gh, row, int(parent_id), actor=actor, association=association)
+        return
+    rule = _rule(command, row.rule)
+    if rule is None:
+        return
+    await feedback.append(context.database, [_signal(row, command, rule, actor, association)])
+    log.info("%s by %s on %s (%s)", command.verb, actor, repository, rule)
+
+
+@routes.on("issue_comment", "created")
+async def on_pull_request_comment(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+    """`@toasty mute RULE` or `@toasty unmute RULE` in a pull request's conversation."""
+    data = payload(event)
+    comment = data["comment"]
+    command = parse_command(comment.get("body"))
+    issue = data.get("issue") or {}
+    if command is None or command.verb not in ("mute", "unmute") or not issue.get("pull_request"):
+        return
+    if _is_bot(comment.get("user")) or command.rule is None or command.rule not in known_rules(Strategy.default()):
+        return
+    await feedback.append(
+        context.database,
+        [
+            NewSignal(
+                repository=data["repository"]["full_name"],
+                pull_number=int(issue["number"]),
+                rule=command.rule,
+                actor=comment["user"]["login"],
+                association=str(comment.get("author_association") or "NONE"),
+                signal=command.verb,
+                source="webhook",
+                occurred_at=utcnow(),
+            )
+        ],
+    )
+
+
+@routes.on("pull_request_review_thread", "resolved", "unresolved")
+async def on_thread(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+    """Resolving a Toasty thread is weak evidence that the comment was worth it (unresolving takes it back)."""
+    data = payload(event)
+    sender = data.get("sender") or {}
+    if _is_bot(sender):
+        return
+    bot = await context.bot_login()
+    repository = data["repository"]["full_name"]
+    for comment in (data.get("thread") or {}).get("comments") or []:
+        marker = parse_marker(comment.get("body") or "")
+        if marker is None or (comment.get("user") or {}).get("login") != bot:
+            continue
+        row = await feedback.comment_by_fingerprint(context.database, repository, marker[0])
+        if row is None:
+            return
+        gh = await context.github(int(data["installation"]["id"]))
+        association = await context.association(gh, repository, sender["login"], False)
+        signal = NewSignal(
+            repository=repository,
+            pull_number=row.pull_number,
+            fingerprint=row.fingerprint,
+            rule=row.rule,
+            value=row.value,
+            threshold=row.threshold,
+            path=row.path,
+            actor=sender["login"],
+            association=association,
+            signal=data["action"],
+            source="webhook",
+            occurred_at=utcnow(),
+            comment_id=row.comment_id,
+        )
+        await feedback.append(context.database, [signal])
+        return
+
+
+def _is_bot(user: dict[str, Any] | None) -> bool:
+    return not user or user.get("type") == "Bot" or str(user.get("login", "")).endswith("[bot]")
+
+
+async def _toasty_comment(
+    context: AppContext, gh: GitHubClient, repository: str, comment_id: int
+) -> ReviewComment | None:
+    """The Toasty comment replied to: known by id, or recognised by its marker (and the App's authorship)."""
+    row = await feedback.comment_by_id(context.database, comment_id)
+    if row is not None:
+        return row
+    parent = await github_feedback.review_comment(gh, repository, comment_id)
+    if (parent.get("user") or {}).get("login") != await context.bot_login():
+        return None
+    marker = parse_marker(parent.get("body") or "")
+    if marker is None:
+        return None
+    row = await feedback.comment_by_fingerprint(context.database, repository, marker[0])
+    if row is not None and row.comment_id is None:
+        await feedback.set_comment_id(context.database, row.id, comment_id)
+        row.comment_id = comment_id
+    return row
+
+
+def _rule(command: Command, replied_rule: str) -> str | None:
+    """The rule a command is about: the one it names (if Toasty knows it), else the one replied to."""
+    if command.rule is None:
+        return replied_rule
+    return command.rule if command.rule in known_rules(Strategy.default()) or command.rule == replied_rule else None
+
+
+def _signal(row: ReviewComment, command: Command, rule: str, actor: str, association: str) -> NewSignal:
+    about_finding = command.verb == "ignore"
+    return NewSignal(
+        repository=row.repository,
+        pull_number=row.pull_number,
+        fingerprint=row.fingerprint if about_finding else None,
+        rule=rule,
+        value=row.value if about_finding else None,
+        threshold=row.threshold if about_finding else None,
+        path=row.path if about_finding else None,
+        actor=actor,
+        association=association,
+        signal=command.verb,
+        source="webhook",
+        occurred_at=utcnow(),
+        comment_id=row.comment_id,
+    )
+
+
+async def _explain(
+    context: AppContext, gh: GitHubClient, row: ReviewComment, comment_id: int, *, actor: str, association: str
+) -> None:
+    """Answer `@toasty explain` once per comment: the rule's reasons, this repository's numbers, how to tune them."""
+    asked = await feedback.entries(
+        context.database, feedback.LogQuery(repository=row.repository, rule=row.rule, signal="explain", limit=1000)
+    )
+    if any(entry.comment_id == comment_id for entry in asked[0]):
+        return
+    await github_feedback.reply(gh, row.repository, row.pull_number, comment_id, await _explanation(context, row))
+    await feedback.append(
+        context.database,
+        [
+            NewSignal(
+                repository=row.repository,
+                pull_number=row.pull_number,
+                rule=row.rule,
+                actor=actor,
+                association=association,
+                signal="explain",
+                source="webhook",
+                occurred_at=utcnow(),
+                comment_id=comment_id,
+            )
+        ],
+    )
+
+
+async def _explanation(context: AppContext, row: ReviewComment) -> str:
+    meta = known_rules(Strategy.default()).get(row.rule)
+    if meta is None:
+        return f"`{row.rule}` is a rule from a plugin or from this repository's `.github/toasty.yml`."
+    snapshot = await feedback.latest_snapshot(context.database, row.repository)
+    strategy = parse_strategy(snapshot.document) if snapshot is not None else Strategy.default()
+    settings = strategy.settings(meta, row.path)
+    lines = [
+        f"**{meta.title}** (`{meta.id}`, {meta.dimension.value}, {settings.severity.value})",
+        "",
+        meta.why,
+        "",
+        f"What to do: {meta.advice}",
+    ]
+    if meta.threshold is not None and settings.threshold is not None:
+        lines += [
+            "",
+            f"Threshold here: {format_number(settings.threshold)}{meta.unit} (default "
+            f"{format_number(meta.threshold)}{meta.unit}); this finding measured "
+            f"{format_number(row.value or 0)}{meta.unit}.",
+        ]
+    lines += [
+        "",
+        f"To change it for everyone, set it in `.github/toasty.yml` (`rules: {{{meta.id}: {{threshold: …}}}}`); "
+        f"to silence one line, add `# toasty: ignore[{meta.id}]` to it. 👍 and 👎 on Toasty's comments teach it "
+        "what this repository values; `@toasty mute` stops a rule here.",
+    ]
+    return "\n".join(lines)

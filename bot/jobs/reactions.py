@@ -1,0 +1,138 @@
+"""The scheduled reaction poll. GitHub sends no webhook for reactions, so Toasty reads them on a timer, cheaply:
+each pull request's comment pages are asked for with their ETags (an unchanged page is a free 304), and the
+per-user reactions only for comments whose roll-up changed. Differences become feedback-log entries."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.context import AppContext
+from bot.github import feedback as github_feedback
+from bot.github.client import GitHubClient, RetryLater
+from bot.report.comment import parse_marker
+from bot.store import feedback
+from bot.store.feedback import NewSignal, PollTarget
+from bot.store.models import ReviewComment, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PollReport:
+    """What one poll did: for logs, metrics and tests."""
+
+    pulls: int = 0
+    requests: int = 0
+    not_modified: int = 0
+    reaction_fetches: int = 0
+    signals: int = 0
+
+
+async def poll_reactions(context: AppContext, now: datetime | None = None) -> PollReport:
+    """Poll every pull request Toasty commented on within the window; a rate limit ends this round early."""
+    now = now or utcnow()
+    since = now - timedelta(days=context.settings.poll_window_days)
+    report = PollReport()
+    bot = await context.bot_login()
+    for target in await feedback.poll_targets(context.database, since):
+        try:
+            gh = await context.github(target.installation_id)
+            await _poll_pull(context, gh, target, bot, report)
+        except RetryLater as wait:
+            log.warning("reaction poll stopped early: %s", wait)
+            break
+        except Exception:  # one pull request's trouble must not stop the others
+            log.exception("polling %s#%s failed", target.repository, target.pull_number)
+        report.pulls += 1
+    log.info("reaction poll done", extra={"poll": vars(report)})
+    return report
+
+
+async def _poll_pull(context: AppContext, gh: GitHubClient, target: PollTarget, bot: str, report: PollReport) -> None:
+    await _PullPoll(context, gh, target, bot, report).run()
+
+
+@dataclass
+class _PullPoll:
+    """One pull request's poll: which comments changed, and what their reactions now say."""
+
+    context: AppContext
+    gh: GitHubClient
+    target: PollTarget
+    bot: str
+    report: PollReport
+
+    async def run(self) -> None:
+        database, target = self.context.database, self.target
+        known = await feedback.etags(database, target.repository, target.pull_number)
+        pages = await github_feedback.changed_review_comments(self.gh, target.repository, target.pull_number, known)
+        self.report.requests += pages.requests
+        self.report.not_modified += pages.not_modified
+        ours = await feedback.comments_by_fingerprint(database, target.repository, target.pull_number)
+        for comment in pages.changed_comments:
+            row = _toasty_comment(comment, ours, self.bot)
+            if row is not None:
+                await self.comment(row, comment)
+        await feedback.save_etags(database, target.repository, target.pull_number, pages.pages)
+
+    async def comment(self, row: ReviewComment, comment: dict[str, Any]) -> None:
+        comment_id = int(comment["id"])
+        if row.comment_id is None:
+            await feedback.set_comment_id(self.context.database, row.id, comment_id)
+            row.comment_id = comment_id
+        rollup = github_feedback.rollup(comment)
+        if rollup != row.rollup:
+            self.report.reaction_fetches += 1
+            self.report.signals += await self.reactions(row, comment_id, rollup)
+
+    async def reactions(self, row: ReviewComment, comment_id: int, rollup: str) -> int:
+        """Diff the comment's reactions against the last poll; every addition and removal is a signal."""
+        reactions = [
+            r for r in await github_feedback.reactions(self.gh, row.repository, comment_id) if r.login != self.bot
+        ]
+        present = {(r.login, r.content) for r in reactions}
+        before = await feedback.reactions(self.context.database, comment_id)
+        created = {(r.login, r.content): r for r in reactions}
+        signals = []
+        for login, content in sorted(present - before):
+            reaction = created[(login, content)]
+            occurred = datetime.fromisoformat(reaction.created_at.replace("Z", "+00:00"))
+            signals.append(
+                await self.signal(row, login, reaction.is_bot, kind="reaction", content=content, at=occurred)
+            )
+        for login, content in sorted(before - present):
+            signals.append(await self.signal(row, login, False, kind="reaction_removed", content=content, at=utcnow()))
+        await feedback.record_reaction_changes(self.context.database, comment_id, present, signals, rollup)
+        return len(signals)
+
+    async def signal(
+        self, row: ReviewComment, actor: str, is_bot: bool, *, kind: str, content: str, at: datetime
+    ) -> NewSignal:
+        association = await self.context.association(self.gh, row.repository, actor, is_bot)
+        return NewSignal(
+            repository=row.repository,
+            pull_number=row.pull_number,
+            fingerprint=row.fingerprint,
+            rule=row.rule,
+            value=row.value,
+            threshold=row.threshold,
+            path=row.path,
+            actor=actor,
+            association=association,
+            signal=kind,
+            content=content,
+            source="poll",
+            occurred_at=at,
+            comment_id=row.comment_id,
+        )
+
+
+def _toasty_comment(comment: dict[str, Any], ours: dict[str, ReviewComment], bot: str) -> ReviewComment | None:
+    """Only comments the App itself wrote count: a marker quoted by someone else is not Toasty's."""
+    if (comment.get("user") or {}).get("login") != bot:
+        return None
+    marker = parse_marker(comment.get("body") or "")
+    return ours.get(marker[0]) if marker is not None else None

@@ -1,0 +1,210 @@
+"""Learning in the App: reactions polled cheaply, replies and threads recorded, and the next push shows it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.jobs.reactions import poll_reactions
+from bot.report.comment import parse_marker
+from bot.store.models import Feedback
+from bot.web.keys import CONTEXT
+from tests.app.conftest import RunningApp
+from tests.app.scenarios import RISKY, UTIL
+from tests.fakegithub import FakeGitHub
+
+UNDOCUMENTED = "".join(f"def helper_{i}(x):\n    return x + {i}\n\n\n" for i in range(6))
+
+
+async def open_pull(
+    fake: FakeGitHub, toasty: RunningApp, changes: dict[str, str], base: dict[str, str] | None = None
+) -> Any:
+    repo = fake.add_repo("octo/demo")
+    repo.set_permission("maintainer", "write")
+    pull = repo.add_pull(base_files=base or {"app/util.py": UTIL}, changes=changes, author="maintainer")
+    await deliver(fake, toasty, "pull_request", "opened.payload", pull)
+    return pull
+
+
+async def deliver(fake: FakeGitHub, toasty: RunningApp, event: str, name: str, pull: Any, **options: Any) -> None:
+    record = await fake.deliver(fake.webhook(event, name, pull=pull, **options), toasty.webhook_url)
+    assert record.status_code in (200, 202), record.response_body
+    await toasty.settle()
+
+
+def comments_by_rule(pull: Any) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = {}
+    for comment in pull.review_comments.values():
+        marker = parse_marker(comment.body)
+        if marker is not None:
+            found.setdefault(marker[1], []).append(comment)
+    return found
+
+
+async def log(toasty: RunningApp) -> list[Feedback]:
+    async with toasty.database.session() as session:
+        return list(await session.scalars(select(Feedback).order_by(Feedback.id)))
+
+
+async def test_reactions_are_polled_with_conditional_requests(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    pull = await open_pull(fake_github, toasty, {"app/risky.py": RISKY})
+    context = toasty.app[CONTEXT]
+    shell, evaluate = comments_by_rule(pull)["security.shell-true"][0], comments_by_rule(pull)["security.eval"][0]
+    fake_github.react(shell, "+1", user="maintainer")
+    fake_github.react(evaluate, "-1", user="maintainer")
+    fake_github.react(evaluate, "-1", user="passer-by")
+    first = await poll_reactions(context)
+    assert (first.pulls, first.reaction_fetches, first.signals) == (1, 2, 3)
+    entries = {(e.actor, e.content, e.association) for e in await log(toasty)}
+    assert entries == {
+        ("maintainer", "+1", "COLLABORATOR"),
+        ("maintainer", "-1", "COLLABORATOR"),
+        ("passer-by", "-1", "NONE"),
+    }
+    # Nothing changed: the page comes back 304 and no reactions are fetched.
+    second = await poll_reactions(context)
+    assert (second.not_modified, second.reaction_fetches, second.signals) == (1, 0, 0)
+    assert fake_github.requests("pulls/list-review-comments")[-1].not_modified
+    # A reaction taken back is a signal too.
+    fake_github.unreact(shell, "+1", user="maintainer")
+    third = await poll_reactions(context)
+    assert third.signals == 1
+    assert (await log(toasty))[-1].signal == "reaction_removed"
+
+
+async def test_polling_pages_through_many_comments(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    config = {".github/toasty.yml": "comments:\n  budget: 50\n", "app/util.py": UTIL}
+    many = "".join(f"value_{i} = eval(source_{i})\n" for i in range(120))
+    pull = await open_pull(fake_github, toasty, {"app/many.py": '"""M."""\n' + many}, base=config)
+    for push in range(2):
+        pull.push({"app/more.py": '"""M."""\n' + many.replace("value_", f"v{push}_")})
+        await deliver(fake_github, toasty, "pull_request", "synchronize.payload", pull)
+    assert len(pull.review_comments) == 150
+    last = max(pull.review_comments.values(), key=lambda c: c.id)
+    fake_github.react(last, "+1", user="maintainer")
+    report = await poll_reactions(toasty.app[CONTEXT])
+    assert report.requests == 2  # two pages of 100
+    assert report.signals == 1
+    assert (await poll_reactions(toasty.app[CONTEXT])).not_modified == 2
+
+
+async def test_the_next_push_shows_what_the_team_taught(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    pull = await open_pull(fake_github, toasty, {"app/helpers.py": '"""Helpers."""\n\n\n' + UNDOCUMENTED})
+    docstrings = comments_by_rule(pull)["documentation.function-docstring"]
+    assert len(docstrings) == 6
+    for comment in docstrings[:4]:
+        fake_github.react(comment, "-1", user="maintainer")
+    await poll_reactions(toasty.app[CONTEXT])
+    pull.push({"app/more.py": '"""More."""\n\n\n' + UNDOCUMENTED.replace("helper_", "other_")})
+    await deliver(fake_github, toasty, "pull_request", "synchronize.payload", pull)
+    newest = max(pull.repo.check_runs.values(), key=lambda run: run.id)
+    assert "Learned for this repository" in newest.output["summary"]
+    assert "`documentation.function-docstring` inline comments → annotations only" in newest.output["summary"]
+    new_comments = [c for c in pull.review_comments.values() if c.commit_id == pull.head_sha]
+    assert not any("docstring" in c.body for c in new_comments if "usually keeps quiet" not in c.body)
+    assert any(a.path == "app/more.py" for a in newest.annotations)  # still shown, as annotations
+
+
+async def test_strangers_reactions_are_recorded_but_change_nothing(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    pull = await open_pull(fake_github, toasty, {"app/helpers.py": '"""Helpers."""\n\n\n' + UNDOCUMENTED})
+    for comment in pull.review_comments.values():
+        for stranger in ("troll-1", "troll-2", "troll-3"):
+            fake_github.react(comment, "-1", user=stranger)
+        fake_github.react(comment, "-1", user="some-bot[bot]", bot=True)
+    await poll_reactions(toasty.app[CONTEXT])
+    associations = {e.association for e in await log(toasty)}
+    assert associations == {"NONE", "BOT"}
+    strategy = await toasty.app[CONTEXT].learning.strategy_for("octo/demo", None)
+    assert strategy.rules["documentation.function-docstring"].delivery == "comment"
+
+
+async def test_replies_ignore_mute_and_explain(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    pull = await open_pull(fake_github, toasty, {"app/risky.py": RISKY})
+    evaluate = comments_by_rule(pull)["security.eval"][0]
+
+    def reply(body: str, login: str, association: str) -> Any:
+        def modify(payload: dict[str, Any]) -> None:
+            payload["comment"].update(in_reply_to_id=evaluate.id, body=body, author_association=association)
+            payload["comment"]["user"].update(login=login, type="User")
+
+        return modify
+
+    await deliver(
+        fake_github,
+        toasty,
+        "pull_request_review_comment",
+        "created.payload",
+        pull,
+        modify=reply("@toasty ignore", "maintainer", "MEMBER"),
+    )
+    await deliver(
+        fake_github,
+        toasty,
+        "pull_request_review_comment",
+        "created.payload",
+        pull,
+        modify=reply("Please\n@toasty mute", "passer-by", "NONE"),
+    )
+    await deliver(
+        fake_github,
+        toasty,
+        "pull_request_review_comment",
+        "created.payload",
+        pull,
+        modify=reply("@toasty explain", "maintainer", "MEMBER"),
+    )
+    await deliver(
+        fake_github,
+        toasty,
+        "pull_request_review_comment",
+        "created.payload",
+        pull,
+        modify=reply("@toasty explain", "maintainer", "MEMBER"),
+    )
+    signals = [(e.signal, e.actor, e.rule) for e in await log(toasty)]
+    assert signals == [
+        ("ignore", "maintainer", "security.eval"),
+        ("mute", "passer-by", "security.eval"),
+        ("explain", "maintainer", "security.eval"),
+    ]
+    replies = fake_github.requests("pulls/create-reply-for-review-comment")
+    assert len(replies) == 1  # explained once
+    assert "security.eval" in replies[0].json["body"]
+    strategy = await toasty.app[CONTEXT].learning.strategy_for("octo/demo", None)
+    assert strategy.rules["security.eval"].delivery == "comment"  # a stranger cannot mute a rule
+    await deliver(
+        fake_github,
+        toasty,
+        "pull_request_review_comment",
+        "created.payload",
+        pull,
+        modify=reply("@toasty mute security.eval", "maintainer", "MEMBER"),
+    )
+    strategy = await toasty.app[CONTEXT].learning.strategy_for("octo/demo", None)
+    assert strategy.rules["security.eval"].delivery == "silent"
+
+
+async def test_resolved_threads_and_fixed_findings_are_recorded(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    pull = await open_pull(fake_github, toasty, {"app/risky.py": RISKY})
+    shell = comments_by_rule(pull)["security.shell-true"][0]
+
+    def resolve(payload: dict[str, Any]) -> None:
+        payload["thread"]["comments"] = [
+            {
+                **payload["thread"]["comments"][0],
+                "body": shell.body,
+                "user": {**payload["thread"]["comments"][0]["user"], "login": "toasty[bot]"},
+            }
+        ]
+        payload["sender"].update(login="maintainer", type="User")
+
+    await deliver(fake_github, toasty, "pull_request_review_thread", "resolved.payload", pull, modify=resolve)
+    pull.push({"app/risky.py": RISKY.replace("return eval(expression)", "return int(expression)")})
+    await deliver(fake_github, toasty, "pull_request", "synchronize.payload", pull)
+    entries = [(e.signal, e.actor, e.rule, e.association) for e in await log(toasty)]
+    assert ("resolved", "maintainer", "security.shell-true", "COLLABORATOR") in entries
+    payload = fake_github.webhook_payload("pull_request", "synchronize.payload", pull=pull)["pull_request"]
+    author, association = payload["user"]["login"], payload["author_association"]
+    assert ("fixed", author, "security.eval", association) in entries  # the comment's finding went away
+    assert not any(e[0] == "fixed" and e[2] == "security.shell-true" for e in entries)
