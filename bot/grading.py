@@ -17,9 +17,9 @@ from bot.commenting import Commentable, CommentTarget, choose_comments
 from bot.context import AppContext, Job
 from bot.engine import ChangedFile, ConfigError, PullRequestGrade, Strategy, changed_file_from_patch, load_config
 from bot.engine.config import CONFIG_PATH
-from bot.engine.diff import DiffError
+from bot.engine.diff import DiffError, reverse_patch
 from bot.engine.files import AnalysisJob, Unavailable, analyze_file
-from bot.engine.grader import assemble, plan
+from bot.engine.grader import assemble, has_base, plan
 from bot.engine.strategy import resolve_strategy
 from bot.github import checks, contents
 from bot.github.client import GitHubClient, GitHubUnavailable, RetryLater
@@ -141,16 +141,41 @@ async def _grade_files(
     strategy = await context.learning.strategy_for(pull.repository, load_config(_text(blobs.get(config_expression))))
     grading = plan(changes, strategy)
     wanted = [f"{pull.head_sha}:{c.path}" for c in grading.to_grade]
-    wanted += [f"{pull.base_sha}:{c.old_path or c.path}" for c in grading.to_grade if c.status != "added"]
     blobs |= await contents.fetch_blobs(gh, pull.repository, [e for e in wanted if e not in blobs])
+    patches = {f.filename: f.patch for f in files}
+    bases = _rebuilt_bases(grading.to_grade, blobs, patches, pull.head_sha)
+    missing = [
+        f"{pull.base_sha}:{c.old_path or c.path}"
+        for c in grading.to_grade
+        if has_base(c) and (c.old_path or c.path) not in bases and _text(blobs.get(f"{pull.head_sha}:{c.path}"))
+    ]
+    blobs |= await contents.fetch_blobs(gh, pull.repository, missing)
     head_jobs = grading.head_jobs(lambda path: _content(blobs, f"{pull.head_sha}:{path}", strategy))
-    base_jobs = grading.base_jobs(lambda path: _content(blobs, f"{pull.base_sha}:{path}", strategy))
+    base_jobs = grading.base_jobs(
+        lambda path: bases[path] if path in bases else _content(blobs, f"{pull.base_sha}:{path}", strategy)
+    )
     heads = await _analyze(context, head_jobs)
-    bases = await _analyze(context, [job for job in base_jobs if job is not None])
-    base_results = iter(bases)
+    base_results = iter(await _analyze(context, [job for job in base_jobs if job is not None]))
     grade = assemble(grading, heads, [next(base_results) if job is not None else None for job in base_jobs])
     commentable = {f.filename: Commentable.from_patch(f.patch) for f in files}
     return grade, strategy, commentable
+
+
+def _rebuilt_bases(
+    changes: Sequence[ChangedFile], blobs: Mapping[str, Blob | None], patches: Mapping[str, str | None], head_sha: str
+) -> dict[str, bytes]:
+    """Each modified file's version at the merge base, rebuilt from its head and GitHub's patch (no request):
+    the exact starting point of the change. Files whose patch is missing or does not apply are fetched instead."""
+    rebuilt: dict[str, bytes] = {}
+    for change in changes:
+        head = _text(blobs.get(f"{head_sha}:{change.path}"))
+        patch = patches.get(change.path)
+        if not has_base(change) or head is None or not patch:
+            continue
+        before = reverse_patch(head, patch)
+        if before is not None:
+            rebuilt[change.old_path or change.path] = before.encode("utf-8", errors="surrogatepass")
+    return rebuilt
 
 
 async def _analyze(context: AppContext, jobs: Sequence[AnalysisJob]) -> list[Any]:

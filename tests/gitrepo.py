@@ -18,9 +18,9 @@ class GitRepo:
         self.git("config", "commit.gpgsign", "false")
 
     def git(self, *args: str) -> str:
-        """Run git here and return its output."""
-        done = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, text=True, check=True)
-        return done.stdout
+        """Run git here and return its output exactly (no newline translation: CRLF files stay CRLF)."""
+        done = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, check=True)
+        return done.stdout.decode("utf-8", errors="surrogateescape")
 
     def write(self, path: str, content: str | bytes) -> Path:
         """Create or replace a file (parents included)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from unidiff.errors import UnidiffParseError
@@ -18,6 +19,9 @@ _GITHUB_STATUS: dict[str, FileStatus] = {
     "changed": "modified",
     "unchanged": "unchanged",
 }
+
+
+_LINES_WITH_ENDS = re.compile(r"[^\n]*\n|[^\n]+")
 
 
 class DiffError(ValueError):
@@ -108,3 +112,41 @@ def right_side_lines(hunks: str) -> tuple[frozenset[int], frozenset[int]]:
                     if line.is_added:
                         added.add(line.target_line_no)
     return frozenset(added), frozenset(inside)
+
+
+def reverse_patch(head: str, hunks: str) -> str | None:
+    """The file before the change, rebuilt from the file after it and the patch; None if the two disagree.
+
+    GitHub's pull-request patches are relative to the merge base, so this gives exactly the version the change
+    started from, without fetching it.
+    """
+    try:
+        patch = PatchSet(f"--- a/file\n+++ b/file\n{hunks}\n")
+    except (UnidiffParseError, ValueError, IndexError):
+        return None
+    if len(patch) != 1:
+        return None
+    head_lines = _LINES_WITH_ENDS.findall(head)
+    rebuilt: list[str] = []
+    position = 0
+    for hunk in patch[0]:
+        start = hunk.target_start if hunk.target_length == 0 else hunk.target_start - 1
+        if start < position or start > len(head_lines):
+            return None
+        rebuilt.extend(head_lines[position:start])
+        position = start
+        previous = ""
+        for line in hunk:
+            if line.line_type == "\\":
+                if previous in (" ", "-") and rebuilt:
+                    rebuilt[-1] = rebuilt[-1].rstrip("\n")
+                continue
+            if line.is_context or line.is_added:
+                if position >= len(head_lines) or head_lines[position].rstrip("\r\n") != line.value.rstrip("\r\n"):
+                    return None
+                position += 1
+            if line.is_context or line.is_removed:
+                rebuilt.append(line.value)
+            previous = line.line_type
+    rebuilt.extend(head_lines[position:])
+    return "".join(rebuilt)

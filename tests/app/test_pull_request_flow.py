@@ -192,3 +192,33 @@ async def test_enterprise_server_base_url(fake_github: FakeGitHub, toasty: Runni
     (run,) = pull.repo.check_runs.values()  # type: ignore[attr-defined]
     assert run.status == "completed"
     assert len(pull.reviews) == 1  # type: ignore[attr-defined]
+
+
+async def test_before_figures_come_from_the_merge_base_even_after_the_base_branch_moved(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    repo = fake_github.add_repo("octo/demo")
+    fork_point = repo.commit({"app/decide.py": '"""D."""\n' + branchy("decide", 12)}, branch="main")
+    head = repo.commit(
+        {"app/decide.py": '"""D."""\n' + branchy("decide", 13)}, parent=fork_point, branch="feature", message="one more"
+    )
+    moved = repo.commit(
+        {"app/decide.py": '"""D."""\n' + branchy("decide", 30)}, parent=fork_point, branch="main", message="elsewhere"
+    )
+    pull = repo.add_pull(base=moved, head=head)
+    assert await fake_github.deliver(
+        fake_github.webhook("pull_request", "opened.payload", pull=pull), toasty.webhook_url
+    )
+    await toasty.settle()
+    (finding,) = [f for f in (await _findings(toasty)) if f.rule == "complexity.cyclomatic"]
+    assert finding.value == 14  # reported: 13 → 14 against the merge base (the moved base tip had 31)
+    assert fake_github.count("graphql") == 1  # the base version was rebuilt from the patch, not fetched
+
+
+async def _findings(toasty: RunningApp) -> list[Any]:
+    from sqlalchemy import select
+
+    from bot.store.models import TrackedFinding
+
+    async with toasty.database.session() as session:
+        return list(await session.scalars(select(TrackedFinding)))

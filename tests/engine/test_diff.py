@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.engine import DiffError, changed_file_from_patch, parse_diff
+from bot.engine.diff import reverse_patch
 from tests.gitrepo import GitRepo
 
 
@@ -100,3 +101,33 @@ def test_arbitrary_text_never_crashes_the_diff_reader(text: str) -> None:
     except DiffError:
         return
     assert all(isinstance(line, int) for change in changes for line in change.added_lines)
+
+
+@pytest.mark.parametrize(
+    ("base", "head"),
+    [
+        ("a\nb\nc\n", "a\nB\nc\nd\n"),
+        ("one\ntwo\n", "zero\none\ntwo\n"),
+        ("x\ny\nz\n", "x\nz\n"),
+        ("keep\nlast", "keep\nlast\n"),
+        ("keep\nlast\n", "keep\nlast"),
+        ("r1\r\nr2\r\n", "r1\r\nR2\r\nr3\r\n"),
+        (
+            "".join(f"line {i}\n" for i in range(40)),
+            "".join(f"line {i}\n" for i in range(40) if i not in (3, 25)) + "end\n",
+        ),
+        ("gone\n", ""),
+    ],
+)
+def test_the_base_version_is_rebuilt_exactly_from_head_and_patch(repo: GitRepo, base: str, head: str) -> None:
+    repo.write("f.txt", base)
+    first = repo.commit()
+    repo.write("f.txt", head)
+    repo.commit()
+    diff = repo.diff(first)
+    hunks = diff[diff.index("@@") :] if "@@" in diff else ""
+    assert reverse_patch(head, hunks) == base
+
+
+def test_a_patch_that_does_not_match_the_head_is_refused() -> None:
+    assert reverse_patch("a\nX\nc\n", "@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n") is None

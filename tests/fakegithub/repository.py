@@ -145,6 +145,28 @@ class Repo:
         self.pulls[number] = pull
         return pull
 
+    def merge_base(self, first: str, second: str) -> str:
+        """The nearest common ancestor of two commits (the first one itself when it is an ancestor of the second)."""
+        ancestors = self._ancestors(first)
+        queue, seen = [second], set()
+        while queue:
+            sha = queue.pop(0)
+            if sha in ancestors:
+                return sha
+            if sha not in seen:
+                seen.add(sha)
+                queue.extend(self.commits[sha].parents)
+        return first
+
+    def _ancestors(self, sha: str) -> set[str]:
+        found, stack = set(), [sha]
+        while stack:
+            current = stack.pop()
+            if current not in found:
+                found.add(current)
+                stack.extend(self.commits[current].parents)
+        return found
+
     def set_permission(self, login: str, permission: str) -> None:
         """Give a user a role (admin, maintain, write, triage, read, none) for the collaborator endpoint."""
         self.permissions[login] = permission
@@ -262,8 +284,9 @@ class Pull:
         return next((f for f in self.files(head_sha) if f.filename == path), None)
 
     def _compute_files(self, base_sha: str, head_sha: str) -> list[PullFile]:
-        """Compare base and head snapshots, pairing explicit renames, sorted by path as GitHub lists them."""
-        base = self.repo.commits[base_sha].files
+        """Compare the merge base with the head (GitHub's three-dot comparison), pairing explicit renames, sorted by
+        path as GitHub lists them: commits that reached the base branch after the fork do not appear."""
+        base = self.repo.commits[self.repo.merge_base(base_sha, head_sha)].files
         head = self.repo.commits[head_sha].files
         renamed_from = {old: new for new, old in self.renames.items() if new in head and old in base}
         entries: list[PullFile] = []
