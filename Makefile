@@ -21,8 +21,8 @@ $(STAMP): pyproject.toml
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot tests benchmarks
-	$(BIN)/ruff format --check bot tests benchmarks
+	$(BIN)/ruff check bot action tests benchmarks
+	$(BIN)/ruff format --check bot action tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

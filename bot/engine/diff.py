@@ -150,3 +150,12 @@ def reverse_patch(head: str, hunks: str) -> str | None:
             previous = line.line_type
     rebuilt.extend(head_lines[position:])
     return "".join(rebuilt)
+
+
+def patches_by_path(diff: str) -> dict[str, str]:
+    """Each file's hunks (as GitHub's list-files `patch` gives them) from a whole unified diff."""
+    try:
+        patch = PatchSet(diff)
+    except (UnidiffParseError, ValueError, IndexError) as error:
+        raise DiffError(f"not a valid unified diff: {error}") from None
+    return {str(patched.path): "".join(str(hunk) for hunk in patched) for patched in patch if len(patched)}

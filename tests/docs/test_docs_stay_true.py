@@ -41,3 +41,12 @@ def test_readme_gives_the_two_commands() -> None:
     readme = read("README.md")
     assert "make test" in readme
     assert "make serve" in readme
+
+
+def test_every_action_input_and_output_is_in_the_readme() -> None:
+    import yaml
+
+    metadata = yaml.safe_load(read("action.yml"))
+    readme = read("README.md")
+    for name in [*metadata["inputs"], *metadata["outputs"]]:
+        assert f"| `{name}` |" in readme

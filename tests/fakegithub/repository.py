@@ -89,8 +89,11 @@ class Repo:
         parent: str | None = None,
         branch: str | None = None,
         message: str = "Change files",
+        sha: str | None = None,
     ) -> str:
-        """Record a commit: `files` over the parent's snapshot (None deletes a path); moves `branch` to it."""
+        """Record a commit: `files` over the parent's snapshot (None deletes a path); moves `branch` to it.
+
+        `sha` adopts a given commit id, to mirror a local git repository (the Action's tests grade one)."""
         parent_sha = parent or (self.branches.get(branch) if branch else None)
         snapshot = dict(self.commits[parent_sha].files) if parent_sha else {}
         for path, content in files.items():
@@ -103,7 +106,7 @@ class Repo:
         self._blobs.update({blob_sha(content): content for content in snapshot.values()})
         moment = utc_now()
         parents = (parent_sha,) if parent_sha else ()
-        sha = commit_sha(tree_sha, list(parents), message, f"{iso(moment)} {len(self.commits)}")
+        sha = sha or commit_sha(tree_sha, list(parents), message, f"{iso(moment)} {len(self.commits)}")
         self.commits[sha] = Commit(sha, snapshot, parents, message, moment, tree_sha)
         if branch:
             self.branches[branch] = sha
