@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,8 +16,11 @@ from bot.github import feedback as github_feedback
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
 from bot.learning.service import LearningService
+from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.store import feedback
 from bot.store.db import Database
+from bot.store.feedback import NewSignal
 
 ETAG_CACHE_SIZE = 2048
 ASSOCIATION_TTL = 3600.0
@@ -37,6 +41,7 @@ class AppContext:
     auth: AppAuth | None
     pool: Executor
     learning: LearningService
+    metrics: Metrics = field(default_factory=Metrics)
     etag_cache: LRUCache[Any, Any] = field(default_factory=lambda: LRUCache(ETAG_CACHE_SIZE))
     pull_locks: defaultdict[tuple[str, int], asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     associations: TTLCache[tuple[str, str], str] = field(default_factory=lambda: TTLCache(10_000, ASSOCIATION_TTL))
@@ -47,6 +52,16 @@ class AppContext:
         if self.auth is None:
             raise MissingCredentials("GITHUB_APP_ID and GITHUB_PRIVATE_KEY(_PATH) are needed to act on GitHub")
         return await self.auth.installation_client(installation_id)
+
+    async def record_feedback(self, signals: Sequence[NewSignal]) -> None:
+        """Append signals to the feedback log, counting them."""
+        await feedback.append(self.database, signals)
+        self.count_feedback(signals)
+
+    def count_feedback(self, signals: Sequence[NewSignal]) -> None:
+        """Count signals recorded elsewhere (a poll records reactions with its state, in one transaction)."""
+        for signal in signals:
+            self.metrics.feedback.labels(signal.signal, signal.source).inc()
 
     async def bot_login(self) -> str:
         """The App's own account (`slug[bot]`): its comments are Toasty's, its reactions never count."""

@@ -26,10 +26,11 @@ from bot.github.client import GitHubClient, GitHubUnavailable, RetryLater
 from bot.github.contents import BLOBS_PER_QUERY, Blob, PullFile
 from bot.github.reviews import post_review
 from bot.learning.explain import summary_section
+from bot.metrics import Timer
 from bot.report.comment import parse_marker, render_review_body
 from bot.report.levels import annotation_level
 from bot.report.markdown import render_summary
-from bot.store import feedback, gradings
+from bot.store import gradings
 from bot.store.feedback import NewSignal
 from bot.store.gradings import NewGrading, PlannedComment, PullKey
 from bot.store.models import utcnow
@@ -85,8 +86,10 @@ async def grade_pull_request(context: AppContext, pull: PullRequestRef, job: Job
     """Grade the pull request's head commit and answer on GitHub; pull requests are graded one at a time."""
     async with context.pull_locks[(pull.repository, pull.number)]:
         gh = await context.github(pull.installation_id)
+        timer = Timer()
         try:
             await _grade(context, gh, pull, job)
+            context.metrics.grading_seconds.observe(timer.elapsed)
         except GitHubUnavailable as error:
             if not job.final:
                 raise RetryLater(RETRY_DELAYS[min(job.attempt, len(RETRY_DELAYS)) - 1], str(error)) from error
@@ -300,7 +303,7 @@ async def _record_fixes(context: AppContext, pull: PullRequestRef, grade: PullRe
         if row.fingerprint in commented and author is not None
     ]
     if signals:
-        await feedback.append(context.database, signals)
+        await context.record_feedback(signals)
         log.info("%d commented finding(s) fixed on %s#%s", len(signals), pull.repository, pull.number)
 
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import aiohttp
 from cachetools import TLRUCache
 from gidgethub import apps
 
-from bot.github.client import GitHubClient, ResponseObserver
+from bot.github.client import GitHubClient
+
+InstallationObserver = Callable[[str, str, str, int, Mapping[str, str]], None]
+"""(installation, method, url, status, headers) of every GitHub answer."""
 
 TOKEN_MARGIN = 60.0
 """Installation tokens live an hour; stop using one a minute before it expires."""
@@ -39,7 +43,7 @@ class AppAuth:
         graphql_url: str,
         cache: MutableMapping[Any, Any] | None = None,
         inline_wait: float = 10.0,
-        observe: ResponseObserver | None = None,
+        observe: InstallationObserver | None = None,
     ) -> None:
         self.session = session
         self.app_id = app_id
@@ -65,7 +69,7 @@ class AppAuth:
             graphql_url=self.graphql_url,
             jwt=self.jwt(),
             inline_wait=self.inline_wait,
-            observe=self.observe,
+            observe=partial(self.observe, "app") if self.observe else None,
         )
 
     async def installation_token(self, installation_id: int) -> str:
@@ -105,7 +109,7 @@ class AppAuth:
             cache=self.cache,
             write_lock=self._write_locks[installation_id],
             inline_wait=self.inline_wait,
-            observe=self.observe,
+            observe=partial(self.observe, str(installation_id)) if self.observe else None,
             refresh_token=refresh,
         )
 

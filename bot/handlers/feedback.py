@@ -46,7 +46,7 @@ async def on_reply(event: sansio.Event, *, context: AppContext, job: Job) -> Non
     rule = _rule(command, row.rule)
     if rule is None:
         return
-    await feedback.append(context.database, [_signal(row, command, rule, actor, association)])
+    await context.record_feedback([_signal(row, command, rule, actor, association)])
     log.info("%s by %s on %s (%s)", command.verb, actor, repository, rule)
 
 
@@ -61,8 +61,7 @@ async def on_pull_request_comment(event: sansio.Event, *, context: AppContext, j
         return
     if _is_bot(comment.get("user")) or command.rule is None or command.rule not in known_rules(Strategy.default()):
         return
-    await feedback.append(
-        context.database,
+    await context.record_feedback(
         [
             NewSignal(
                 repository=data["repository"]["full_name"],
@@ -111,7 +110,7 @@ async def on_thread(event: sansio.Event, *, context: AppContext, job: Job) -> No
             occurred_at=utcnow(),
             comment_id=row.comment_id,
         )
-        await feedback.append(context.database, [signal])
+        await context.record_feedback([signal])
         return
 
 
@@ -175,8 +174,7 @@ async def _explain(
     if any(entry.comment_id == comment_id for entry in asked[0]):
         return
     await github_feedback.reply(gh, row.repository, row.pull_number, comment_id, await _explanation(context, row))
-    await feedback.append(
-        context.database,
+    await context.record_feedback(
         [
             NewSignal(
                 repository=row.repository,

@@ -106,6 +106,7 @@ class _PullPoll:
         for login, content in sorted(before - present):
             signals.append(await self.signal(row, login, False, kind="reaction_removed", content=content, at=utcnow()))
         await feedback.record_reaction_changes(self.context.database, comment_id, present, signals, rollup)
+        self.context.count_feedback(signals)
         return len(signals)
 
     async def signal(

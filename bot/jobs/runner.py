@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.github.client import RetryLater
+from bot.metrics import Metrics
 from bot.store import deliveries
 from bot.store.db import Database
 from bot.store.deliveries import PendingDelivery
@@ -24,6 +29,10 @@ MAX_ATTEMPTS = 4
 """Attempts at a delivery that keeps failing; the last one is told it is the last."""
 MAX_RESCHEDULES = 20
 """Rate-limit waits are not failures, but a delivery rescheduled this often is given up."""
+LEASE = timedelta(minutes=15)
+"""How long a replica's claim on a delivery lasts; a grading takes seconds, a crash leaves it to others after this."""
+SWEEP_AFTER = timedelta(seconds=60)
+"""A delivery received this long ago and still unclaimed is swept up by whichever replica looks."""
 
 Work = Callable[[PendingDelivery, bool], Awaitable[None]]
 
@@ -31,10 +40,20 @@ Work = Callable[[PendingDelivery, bool], Awaitable[None]]
 class JobRunner:
     """Workers taking delivery ids from a queue; retries are scheduled on the event loop's clock."""
 
-    def __init__(self, database: Database, work: Work, concurrency: int = 4) -> None:
+    def __init__(
+        self,
+        database: Database,
+        work: Work,
+        concurrency: int = 4,
+        replica: str | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.database = database
         self.work = work
         self.concurrency = concurrency
+        self.replica = replica or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.metrics = metrics
+        self.waiting_since: dict[str, float] = {}
         self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.workers: list[asyncio.Task[None]] = []
         self.timers: dict[str, asyncio.TimerHandle] = {}
@@ -54,7 +73,22 @@ class JobRunner:
     def submit(self, delivery_id: str) -> None:
         """Queue a recorded delivery for processing now."""
         self.timers.pop(delivery_id, None)
+        self.waiting_since.setdefault(delivery_id, time.monotonic())
         self.queue.put_nowait(delivery_id)
+        self._gauge()
+
+    async def sweep(self) -> int:
+        """Resubmit deliveries nobody is working on (another replica crashed, or one was never picked up)."""
+        found = [i for i in await deliveries.abandoned(self.database, SWEEP_AFTER) if i not in self.in_flight]
+        for delivery_id in found:
+            self.submit(delivery_id)
+        return len(found)
+
+    def _gauge(self) -> None:
+        if self.metrics is not None:
+            self.metrics.queue_depth.set(self.queue.qsize())
+            oldest = min(self.waiting_since.values(), default=None)
+            self.metrics.queue_age.set(time.monotonic() - oldest if oldest is not None else 0.0)
 
     def schedule(self, delivery_id: str, when: datetime | None) -> None:
         """Queue a delivery at a given time (now when None or past)."""
@@ -102,12 +136,14 @@ class JobRunner:
                 self.queue.task_done()
 
     async def _run(self, delivery_id: str) -> None:
+        self.waiting_since.pop(delivery_id, None)
+        self._gauge()
         if delivery_id in self.in_flight:
-            return  # submitted twice (a retry timer and a restart); one run is enough
+            return  # submitted twice (a retry timer and a sweep); one run is enough
         self.in_flight.add(delivery_id)
         try:
-            delivery = await deliveries.load(self.database, delivery_id)
-            if delivery is not None:  # None: finished already
+            delivery = await deliveries.claim(self.database, delivery_id, self.replica, LEASE)
+            if delivery is not None:  # None: finished already, or another replica holds it
                 await self._attempt(delivery)
         finally:
             self.in_flight.discard(delivery_id)
@@ -118,6 +154,7 @@ class JobRunner:
         try:
             await self.work(delivery, final)
         except RetryLater as wait:
+            self._count(delivery, "retry")
             if delivery.attempts + 1 >= MAX_RESCHEDULES:
                 await deliveries.finish(self.database, delivery_id, "failed", f"gave up: {wait}")
                 return
@@ -127,8 +164,14 @@ class JobRunner:
         except Exception as error:
             log.exception("delivery %s (%s.%s) failed", delivery_id, delivery.event, delivery.action)
             await deliveries.finish(self.database, delivery_id, "failed", f"{type(error).__name__}: {error}"[:4000])
+            self._count(delivery, "failed")
         else:
             await deliveries.finish(self.database, delivery_id, "done")
+            self._count(delivery, "done")
+
+    def _count(self, delivery: PendingDelivery, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.jobs.labels(delivery.event, outcome).inc()
 
 
 def _delay(seconds: float) -> timedelta:

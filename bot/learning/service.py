@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.engine.config import ToastyConfig
@@ -39,8 +40,13 @@ class LearningService:
     """Strategies per repository: defaults ◀ collective ◀ learned ◀ the repository's config."""
 
     def __init__(
-        self, database: Database, params: LearningParameters, ignored_actors: frozenset[str] = frozenset()
+        self,
+        database: Database,
+        params: LearningParameters,
+        ignored_actors: frozenset[str] = frozenset(),
+        on_update: Callable[[], None] | None = None,
     ) -> None:
+        self.on_update = on_update
         self.database = database
         self.params = params
         self.ignored_actors = ignored_actors
@@ -71,7 +77,9 @@ class LearningService:
             priors=self.priors,
         )
         self._cache[key] = (upto, learned)
-        await feedback.save_snapshot(self.database, repository, learned.feedback_upto, learned.to_json())
+        changed = await feedback.save_snapshot(self.database, repository, learned.feedback_upto, learned.to_json())
+        if changed and self.on_update is not None:
+            self.on_update()
         return learned
 
     async def refresh_priors(self, now: datetime | None = None) -> CollectivePriors:

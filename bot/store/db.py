@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
@@ -54,6 +55,23 @@ class Database:
         if current != head:
             return False, f"migrations not applied (at {current or 'none'}, need {head})"
         return True, "ok"
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+        """Whether this process holds the named lock for the block: with several replicas on one PostgreSQL, only
+        one runs a scheduled job at a time (a session advisory lock). SQLite serves one process: always held."""
+        if not self.url.startswith("postgresql"):
+            yield True
+            return
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        async with self.engine.connect() as connection:
+            held = bool(await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
+            try:
+                yield held
+            finally:
+                if held:
+                    await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                await connection.commit()
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.db import Database
@@ -19,15 +19,24 @@ UNFINISHED = ("queued", "processing", "retry")
 
 # Built once: executing a prepared statement with parameters skips SQLAlchemy's per-call compilation work.
 _RECORD = insert(Delivery)
-_LOAD = select(
-    Delivery.id,
-    Delivery.event,
-    Delivery.action,
-    Delivery.installation_id,
-    Delivery.repository,
-    Delivery.payload,
-    Delivery.attempts,
-).where(Delivery.id == bindparam("delivery_id"), Delivery.state.in_(UNFINISHED))
+_CLAIM = (
+    update(Delivery)
+    .where(
+        Delivery.id == bindparam("delivery_id"),
+        Delivery.state.in_(UNFINISHED),
+        or_(Delivery.lease_until.is_(None), Delivery.lease_until < bindparam("now")),
+    )
+    .values(claimed_by=bindparam("replica"), lease_until=bindparam("until"))
+    .returning(
+        Delivery.id,
+        Delivery.event,
+        Delivery.action,
+        Delivery.installation_id,
+        Delivery.repository,
+        Delivery.payload,
+        Delivery.attempts,
+    )
+)
 _FINISH = (
     update(Delivery)
     .where(Delivery.id == bindparam("delivery_id"))
@@ -37,6 +46,8 @@ _FINISH = (
         finished_at=bindparam("finished"),
         not_before=bindparam("retry_at"),
         attempts=Delivery.attempts + 1,
+        claimed_by=None,
+        lease_until=None,
     )
 )
 
@@ -90,20 +101,15 @@ async def record(database: Database, delivery: NewDelivery) -> bool:
     return True
 
 
-async def load(database: Database, delivery_id: str) -> PendingDelivery | None:
-    """An unfinished delivery by id; None when it is finished or unknown."""
-    async with database.engine.connect() as connection:
+async def claim(database: Database, delivery_id: str, replica: str, lease: timedelta) -> PendingDelivery | None:
+    """Take an unfinished delivery for this replica until the lease ends; None when finished or held elsewhere.
+
+    The conditional UPDATE is atomic in SQLite and PostgreSQL alike, so of several replicas only one wins."""
+    now = utcnow()
+    async with database.engine.begin() as connection:
         row = (
             await connection.execute(
-                select(
-                    Delivery.id,
-                    Delivery.event,
-                    Delivery.action,
-                    Delivery.installation_id,
-                    Delivery.repository,
-                    Delivery.payload,
-                    Delivery.attempts,
-                ).where(Delivery.id == delivery_id, Delivery.state.in_(UNFINISHED))
+                _CLAIM, {"delivery_id": delivery_id, "now": now, "replica": replica, "until": now + lease}
             )
         ).first()
     if row is None:
@@ -111,6 +117,26 @@ async def load(database: Database, delivery_id: str) -> PendingDelivery | None:
     return PendingDelivery(
         row.id, row.event, row.action, row.installation_id, row.repository, row.payload, row.attempts
     )
+
+
+async def abandoned(database: Database, older_than: timedelta) -> list[str]:
+    """Unfinished deliveries nobody holds: received a while ago and never claimed, or whose lease lapsed."""
+    now = utcnow()
+    async with database.session() as session:
+        rows = await session.scalars(
+            select(Delivery.id)
+            .where(
+                Delivery.state.in_(UNFINISHED),
+                or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
+                or_(
+                    and_(Delivery.lease_until.is_(None), Delivery.received_at < now - older_than),
+                    Delivery.lease_until < now,
+                ),
+            )
+            .order_by(Delivery.received_at)
+            .limit(500)
+        )
+        return list(rows)
 
 
 async def finish(database: Database, delivery_id: str, state: str, error: str | None = None) -> None:

@@ -223,13 +223,14 @@ async def latest_snapshot(database: Database, repository: str) -> StrategySnapsh
         )
 
 
-async def save_snapshot(database: Database, repository: str, feedback_upto: int, document: str) -> None:
+async def save_snapshot(database: Database, repository: str, feedback_upto: int, document: str) -> bool:
     """Keep a learned strategy when it differs from the last one (its history is the thresholds' history)."""
     previous = await latest_snapshot(database, repository)
     if previous is not None and previous.document == document:
-        return
+        return False
     async with database.session() as session:
         session.add(StrategySnapshot(repository=repository, feedback_upto=feedback_upto, document=document))
+    return True
 
 
 async def snapshots(database: Database, repository: str) -> list[StrategySnapshot]:

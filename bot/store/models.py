@@ -65,6 +65,10 @@ class Delivery(Base):
     """queued, processing, retry, done, failed or ignored."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    """The replica working on it; with several replicas, a claim is what keeps work from being done twice."""
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the claim lapses (a crashed replica's work is taken over after this)."""
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[str] = mapped_column(Text)
@@ -244,3 +248,26 @@ class StrategySnapshot(Base):
     """The last feedback log id the strategy was computed from."""
     document: Mapped[str] = mapped_column(Text)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiToken(Base):
+    """A token for the REST API and the dashboard: stored as a hash, shown once, limited by scopes."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 of the token (tokens are long random strings, so a plain hash is enough)."""
+    prefix: Mapped[str] = mapped_column(String(16))
+    """The first characters, to recognise a token in lists without revealing it."""
+    operations: Mapped[str] = mapped_column(String(200))
+    """Comma-separated: read, grade, feedback, admin."""
+    repositories: Mapped[str] = mapped_column(Text, default="*")
+    """Comma-separated OWNER/REPO patterns (`octo/*`, `*`) the token may touch."""
+    installations: Mapped[str] = mapped_column(String(400), default="")
+    """Comma-separated installation ids the token is limited to (empty: any)."""
+    rate_per_minute: Mapped[int] = mapped_column(Integer, default=120)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

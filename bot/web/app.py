@@ -18,10 +18,11 @@ from bot.jobs.runner import JobRunner
 from bot.jobs.schedule import schedule_learning
 from bot.learning.service import LearningService
 from bot.logs import log_context
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.deliveries import PendingDelivery
-from bot.web.health import healthz, readyz
+from bot.web.health import healthz, metrics_endpoint, readyz
 from bot.web.keys import CONTEXT, DATABASE, RUNNER, SETTINGS
 from bot.web.webhook import MAX_BODY, receive
 
@@ -36,6 +37,7 @@ def create_app(settings: Settings, pool: Executor | None = None) -> web.Applicat
     app.router.add_post(settings.webhook_path, receive)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_endpoint)
     app.cleanup_ctx.append(partial(_resources, pool=pool))
     return app
 
@@ -48,13 +50,20 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
     session = aiohttp.ClientSession(timeout=GITHUB_TIMEOUT)
     own_pool = pool is None
     executor = make_pool(settings.analysis_workers) if pool is None else pool
-    auth = _auth(settings, session)
-    learning = LearningService(database, settings.learning_parameters())
+    metrics = Metrics()
+    auth = _auth(settings, session, metrics)
+    learning = LearningService(database, settings.learning_parameters(), on_update=metrics.strategy_updates.inc)
     context = AppContext(
-        settings=settings, database=database, session=session, auth=auth, pool=executor, learning=learning
+        settings=settings,
+        database=database,
+        session=session,
+        auth=auth,
+        pool=executor,
+        learning=learning,
+        metrics=metrics,
     )
-    runner = JobRunner(database, partial(_work, context), settings.job_concurrency)
-    scheduler = schedule_learning(context)
+    runner = JobRunner(database, partial(_work, context), settings.job_concurrency, metrics=metrics)
+    scheduler = schedule_learning(context, runner)
     app[DATABASE], app[CONTEXT], app[RUNNER] = database, context, runner
     await learning.refresh_priors()
     if auth is not None:
@@ -77,7 +86,7 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
         await database.dispose()
 
 
-def _auth(settings: Settings, session: aiohttp.ClientSession) -> AppAuth | None:
+def _auth(settings: Settings, session: aiohttp.ClientSession, metrics: Metrics) -> AppAuth | None:
     if not settings.has_app_credentials or settings.github_app_id is None:
         return None
     return AppAuth(
@@ -87,6 +96,7 @@ def _auth(settings: Settings, session: aiohttp.ClientSession) -> AppAuth | None:
         base_url=settings.github_api_url,
         graphql_url=settings.graphql_url,
         inline_wait=settings.inline_wait_seconds,
+        observe=metrics.observe_github,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.keys import DATABASE
+from bot.web.keys import CONTEXT, DATABASE
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -18,3 +18,8 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response(
         {"status": "ok" if ready else "unavailable", "reason": reason}, status=200 if ready else 503
     )
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    """Prometheus scrape target."""
+    return web.Response(body=request.app[CONTEXT].metrics.exposition(), content_type="text/plain", charset="utf-8")

@@ -13,7 +13,7 @@ from aiohttp import web
 from bot.handlers import handles
 from bot.store import deliveries
 from bot.store.deliveries import NewDelivery
-from bot.web.keys import DATABASE, RUNNER, SETTINGS
+from bot.web.keys import CONTEXT, DATABASE, RUNNER, SETTINGS
 
 log = logging.getLogger(__name__)
 MAX_BODY = 25 * 1024 * 1024
@@ -31,10 +31,13 @@ def signature_matches(secret: bytes, body: bytes, header: str | None) -> bool:
 
 async def receive(request: web.Request) -> web.Response:
     """Answer GitHub: 401 bad signature, 400 malformed, 413 too large, 200 ping/ignored/duplicate, 202 accepted."""
+    metrics = request.app[CONTEXT].metrics.deliveries
     if request.content_length is not None and request.content_length > MAX_BODY:
+        metrics.labels("unknown", "too_large").inc()
         return _answer(413, "payload larger than 25 MB")
     body = await request.read()
     if not signature_matches(request.app[SETTINGS].webhook_secret(), body, request.headers.get("X-Hub-Signature-256")):
+        metrics.labels("unknown", "bad_signature").inc()
         log.warning(
             "webhook with a missing or bad signature", extra={"delivery": request.headers.get("X-GitHub-Delivery")}
         )
@@ -42,11 +45,14 @@ async def receive(request: web.Request) -> web.Response:
     event = request.headers.get("X-GitHub-Event", "")
     delivery_id = request.headers.get("X-GitHub-Delivery", "")
     if not event or not delivery_id or len(delivery_id) > MAX_DELIVERY_ID:
+        metrics.labels("unknown", "malformed").inc()
         return _answer(400, "missing X-GitHub-Event or X-GitHub-Delivery")
     data = _json_object(body)
     if data is None:
+        metrics.labels(event[:64], "malformed").inc()
         return _answer(400, "body is not a JSON object")
     if event == "ping":
+        metrics.labels(event, "ping").inc()
         return _answer(200, "pong", zen=data.get("zen"))
     action = data.get("action") if isinstance(data.get("action"), str) else None
     handled = handles(event, action)
@@ -54,10 +60,13 @@ async def receive(request: web.Request) -> web.Response:
         request.app[DATABASE], _new_delivery(delivery_id, event, action, data, body=body, handled=handled)
     )
     if not handled:
+        metrics.labels(event[:64], "ignored").inc()
         return _answer(200, f"{event}.{action} is not an event Toasty acts on")
     if not new:
+        metrics.labels(event, "duplicate").inc()
         return _answer(200, "duplicate delivery: already recorded")
     request.app[RUNNER].submit(delivery_id)
+    metrics.labels(event, "accepted").inc()
     return _answer(202, "accepted")
 
 

@@ -1,0 +1,101 @@
+"""Several replicas on one database never do a delivery twice; /metrics says what the App did."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import aiohttp
+from sqlalchemy import update
+
+from bot.jobs.runner import JobRunner
+from bot.store import deliveries
+from bot.store.db import Database
+from bot.store.deliveries import NewDelivery, PendingDelivery
+from bot.store.models import Delivery, utcnow
+from tests.app.conftest import RunningApp
+from tests.app.scenarios import RISKY, UTIL
+from tests.fakegithub import FakeGitHub
+
+
+async def test_of_two_replicas_only_one_processes_a_delivery(database_url: str) -> None:
+    database = Database(database_url)
+    await database.migrate()
+    done: list[str] = []
+
+    async def work(delivery: PendingDelivery, final: bool) -> None:
+        await asyncio.sleep(0.05)
+        done.append(delivery.id)
+
+    replicas = [JobRunner(database, work, concurrency=2, replica=f"replica-{i}") for i in range(2)]
+    try:
+        for index in range(10):
+            await deliveries.record(database, NewDelivery(f"d{index}", "ping", None, None, None, "{}"))
+        for runner in replicas:
+            await runner.start()  # both find all ten unfinished deliveries
+        await asyncio.gather(*(runner.drain() for runner in replicas))
+        assert sorted(done) == sorted(f"d{index}" for index in range(10))
+    finally:
+        for runner in replicas:
+            await runner.stop()
+        await database.dispose()
+
+
+async def test_a_crashed_replicas_lapsed_lease_is_swept_up(database_url: str) -> None:
+    database = Database(database_url)
+    await database.migrate()
+    done: list[str] = []
+
+    async def work(delivery: PendingDelivery, final: bool) -> None:
+        done.append(delivery.id)
+
+    runner = JobRunner(database, work, replica="survivor")
+    try:
+        await deliveries.record(database, NewDelivery("orphan", "ping", None, None, None, "{}"))
+        held = await deliveries.claim(database, "orphan", "crashed", timedelta(minutes=15))
+        assert held is not None
+        assert await deliveries.claim(database, "orphan", "survivor", timedelta(minutes=15)) is None  # still held
+        async with database.session() as session:
+            await session.execute(update(Delivery).values(lease_until=utcnow() - timedelta(seconds=1)))
+        await runner.start()
+        assert await runner.sweep() == 0  # start-up already requeued it
+        await runner.drain()
+        assert done == ["orphan"]
+        assert (await deliveries.get(database, "orphan")).state == "done"  # type: ignore[union-attr]
+    finally:
+        await runner.stop()
+        await database.dispose()
+
+
+async def test_only_one_replica_holds_a_scheduled_jobs_lock(database_url: str) -> None:
+    first, second = Database(database_url), Database(database_url)
+    await first.migrate()
+    try:
+        async with first.exclusive("poll-reactions") as held:
+            assert held
+            async with second.exclusive("poll-reactions") as also:
+                assert also is (not database_url.startswith("postgresql"))  # SQLite serves one process
+        async with second.exclusive("poll-reactions") as again:
+            assert again
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
+async def test_metrics_describe_what_happened(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    await fake_github.deliver(fake_github.webhook("pull_request", "opened.payload", pull=pull), toasty.webhook_url)
+    await fake_github.deliver(fake_github.webhook("ping", "payload"), toasty.webhook_url)
+    await toasty.settle()
+    async with aiohttp.ClientSession() as session, session.get(toasty.url("/metrics")) as response:
+        assert response.status == 200
+        text = await response.text()
+    assert 'toasty_deliveries_total{event="pull_request",outcome="accepted"} 1.0' in text
+    assert 'toasty_deliveries_total{event="ping",outcome="ping"} 1.0' in text
+    assert 'toasty_jobs_total{event="pull_request",outcome="done"} 1.0' in text
+    assert (
+        'toasty_github_requests_total{endpoint="/repos/{repo}/pulls/{n}/files",method="GET",status="200"} 1.0' in text
+    )
+    assert "toasty_grading_seconds_count 1.0" in text
+    assert 'toasty_github_rate_limit_remaining{installation="' in text
+    assert "toasty_job_queue_depth 0.0" in text
