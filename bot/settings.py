@@ -50,6 +50,18 @@ class Settings(BaseSettings):
     collective_priors: bool = Field(default=True, validation_alias="TOASTY_COLLECTIVE_PRIORS")
     """Let new repositories start from what this deployment's teams accept (per-rule counts only)."""
     exploration: float = Field(default=0.1, ge=0, le=1, validation_alias="TOASTY_EXPLORATION")
+    session_secret: SecretStr | None = Field(default=None, validation_alias="TOASTY_SESSION_SECRET")
+    """Signs dashboard session cookies; set it when several replicas run (a random one otherwise)."""
+
+    @property
+    def web_url(self) -> str:
+        """GitHub's web address (for links to pull requests): github.com, or the Enterprise Server's host."""
+        if self.github_api_url.endswith("/api/v3"):
+            return self.github_api_url.removesuffix("/api/v3")
+        if self.github_api_url == GITHUB_COM_API:
+            return "https://github.com"
+        return self.github_api_url.replace("://api.", "://", 1)
+
     """Share of reviews that may carry one exploration comment."""
 
     def learning_parameters(self) -> LearningParameters:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import grade, learning, rules, serve
+from bot.cli import grade, learning, rules, serve, tokens
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     learning.add_arguments(strategy_parser, feedback_parser)
     strategy_parser.set_defaults(handler=learning.run_strategy)
     feedback_parser.set_defaults(handler=learning.run_feedback)
+
+    token_parser = commands.add_parser("token", help="tokens for the REST API and the dashboard")
+    tokens.add_arguments(token_parser)
+    token_parser.set_defaults(handler=tokens.run)
     return parser
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.store.db import Database
 from bot.store.models import Installation, Repository
@@ -73,3 +73,11 @@ async def active_repositories(database: Database) -> list[tuple[int, str]]:
             .order_by(Repository.full_name)
         )
         return [(row.installation_id, row.full_name) for row in rows]
+
+
+async def installation_of(database: Database, repository: str) -> int | None:
+    """The installation a repository belongs to, by full name (case-insensitive, as GitHub's names are)."""
+    async with database.session() as session:
+        return await session.scalar(
+            select(Repository.installation_id).where(func.lower(Repository.full_name) == repository.lower()).limit(1)
+        )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from concurrent.futures import Executor
 from functools import partial
 
 import aiohttp
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from bot.context import AppContext
 from bot.engine.pool import make_pool
@@ -22,8 +24,11 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.deliveries import PendingDelivery
+from bot.web import api
+from bot.web.auth import Gate, Sessions
 from bot.web.health import healthz, metrics_endpoint, readyz
-from bot.web.keys import CONTEXT, DATABASE, RUNNER, SETTINGS
+from bot.web.keys import CONTEXT, DATABASE, GATE, RUNNER, SETTINGS
+from bot.web.openapi import openapi_document
 from bot.web.webhook import MAX_BODY, receive
 
 log = logging.getLogger(__name__)
@@ -38,6 +43,9 @@ def create_app(settings: Settings, pool: Executor | None = None) -> web.Applicat
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
+    app.router.add_get("/openapi.json", openapi)
+    api.add_routes(app)
+    app.middlewares.append(count_api_requests)
     app.cleanup_ctx.append(partial(_resources, pool=pool))
     return app
 
@@ -65,6 +73,7 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
     runner = JobRunner(database, partial(_work, context), settings.job_concurrency, metrics=metrics)
     scheduler = schedule_learning(context, runner)
     app[DATABASE], app[CONTEXT], app[RUNNER] = database, context, runner
+    app[GATE] = Gate(database, Sessions(_session_secret(settings)))
     await learning.refresh_priors()
     if auth is not None:
         await runner.start()
@@ -84,6 +93,32 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
         if own_pool:
             executor.shutdown(wait=True, cancel_futures=True)
         await database.dispose()
+
+
+def _session_secret(settings: Settings) -> bytes:
+    if settings.session_secret is not None:
+        return settings.session_secret.get_secret_value().encode()
+    return secrets.token_bytes(32)  # one replica: sessions last until it restarts
+
+
+async def openapi(request: web.Request) -> web.Response:
+    """The API's OpenAPI 3.1 description."""
+    return web.json_response(openapi_document())
+
+
+@web.middleware
+async def count_api_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Count API requests by route and status."""
+    if not request.path.startswith("/api/"):
+        return await handler(request)
+    route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unknown"
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:
+        request.app[CONTEXT].metrics.api_requests.labels(route, str(error.status)).inc()
+        raise
+    request.app[CONTEXT].metrics.api_requests.labels(route, str(response.status)).inc()
+    return response
 
 
 def _auth(settings: Settings, session: aiohttp.ClientSession, metrics: Metrics) -> AppAuth | None:

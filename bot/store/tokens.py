@@ -1,0 +1,95 @@
+"""API tokens: created once (shown once), stored only as a hash, limited to operations and repositories."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from bot.store.db import Database
+from bot.store.models import ApiToken, utcnow
+
+OPERATIONS = ("read", "grade", "feedback", "admin")
+"""read: strategies, feedback, analytics; grade: POST /api/grade; feedback: record signals; admin: everything."""
+TOKEN_PREFIX = "toasty_"  # noqa: S105  (the public prefix of every token, not a secret)
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def digest(token: str) -> str:
+    """The stored form of a token. Tokens carry 256 random bits, so a fast hash cannot be reversed by guessing."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class NewToken:
+    """What a token may do."""
+
+    name: str
+    operations: tuple[str, ...]
+    repositories: tuple[str, ...] = ("*",)
+    installations: tuple[int, ...] = ()
+    rate_per_minute: int = 120
+
+
+async def create(database: Database, spec: NewToken) -> tuple[str, ApiToken]:
+    """A new token: the secret (to show once) and its stored record."""
+    unknown = set(spec.operations) - set(OPERATIONS)
+    if unknown or not spec.operations:
+        raise ValueError(
+            f"operations must be among {', '.join(OPERATIONS)} (got {', '.join(sorted(unknown)) or 'none'})"
+        )
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        name=spec.name,
+        digest=digest(secret),
+        prefix=secret[: len(TOKEN_PREFIX) + 4],
+        operations=",".join(sorted(set(spec.operations))),
+        repositories=",".join(spec.repositories) or "*",
+        installations=",".join(str(i) for i in spec.installations),
+        rate_per_minute=spec.rate_per_minute,
+        created_at=utcnow(),
+    )
+    async with database.session() as session:
+        session.add(row)
+    return secret, row
+
+
+async def verify(database: Database, secret: str) -> ApiToken | None:
+    """The live token with this secret, or None; notes when it was last used (at most once a minute)."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    async with database.session() as session:
+        row = await session.scalar(select(ApiToken).where(ApiToken.digest == digest(secret)))
+        if row is None or row.revoked_at is not None:
+            return None
+        now = utcnow()
+        if row.last_used_at is None or now - row.last_used_at > _TOUCH_EVERY:
+            row.last_used_at = now
+        return row
+
+
+async def by_id(database: Database, token_id: int) -> ApiToken | None:
+    """A live token by id (for a dashboard session)."""
+    async with database.session() as session:
+        row = await session.get(ApiToken, token_id)
+        return row if row is not None and row.revoked_at is None else None
+
+
+async def listing(database: Database) -> list[ApiToken]:
+    """Every token, newest first (secrets are not stored, so none is shown)."""
+    async with database.session() as session:
+        return list(await session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
+
+
+async def revoke(database: Database, token_ids: Iterable[int]) -> int:
+    """Revoke tokens; returns how many were live."""
+    ids = list(token_ids)
+    async with database.session() as session:
+        result = await session.execute(
+            update(ApiToken).where(ApiToken.id.in_(ids), ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

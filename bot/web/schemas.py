@@ -1,0 +1,181 @@
+"""The REST API's request and response bodies (pydantic models: validated on the way in, documented in OpenAPI)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_GRADE_FILES = 3000
+API_SIGNALS = (
+    "reaction",
+    "reaction_removed",
+    "ignore",
+    "mute",
+    "unmute",
+    "resolved",
+    "unresolved",
+    "fixed",
+    "external",
+)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GradeRequest(_Body):
+    """A change to grade: a unified diff with the files' contents, or just files (graded outright)."""
+
+    diff: str | None = Field(default=None, description="A unified diff (git diff); only its changed lines are judged.")
+    files: dict[str, str] = Field(
+        default_factory=dict, max_length=MAX_GRADE_FILES, description="Path → content after the change."
+    )
+    base_files: dict[str, str] = Field(
+        default_factory=dict, max_length=MAX_GRADE_FILES, description="Path → content before it (for before → after)."
+    )
+    config: str | None = Field(default=None, description="A `.github/toasty.yml` text to grade with.")
+    repository: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
+        description="Grade with this repository's learned strategy (the token must cover it).",
+    )
+
+
+class ErrorDetail(_Body):
+    """What went wrong."""
+
+    code: str
+    message: str
+
+
+class ErrorBody(_Body):
+    """Every error answer: 400, 401, 403, 404, 413, 422 and 429."""
+
+    error: ErrorDetail
+
+
+class ResetAnswer(_Body):
+    """A strategy reset: learning starts again from here; the feedback log keeps everything."""
+
+    repository: str
+    reset: str = Field(description="The rule reset, or `*` for every rule.")
+
+
+class FeedbackEntry(_Body):
+    """One row of the append-only feedback log."""
+
+    id: int
+    rule: str
+    signal: str
+    content: str | None = None
+    fingerprint: str | None = None
+    value: float | None = None
+    threshold: float | None = None
+    path: str | None = None
+    pull_number: int | None = None
+    actor: str
+    association: str
+    source: str
+    occurred_at: datetime
+
+
+class FeedbackPage(_Body):
+    """A page of the feedback log, newest first."""
+
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None
+    entries: list[FeedbackEntry]
+
+
+class FeedbackInput(_Body):
+    """Feedback recorded from elsewhere (another review tool, a survey): it counts like any other signal."""
+
+    rule: str = Field(min_length=1, max_length=80)
+    signal: Literal[
+        "reaction", "reaction_removed", "ignore", "mute", "unmute", "resolved", "unresolved", "fixed", "external"
+    ]
+    content: str | None = Field(default=None, max_length=32, description="For reactions: +1, -1, heart…")
+    fingerprint: str | None = Field(default=None, max_length=64)
+    value: float | None = None
+    threshold: float | None = None
+    path: str | None = Field(default=None, max_length=1024)
+    pull_number: int | None = Field(default=None, ge=1)
+    actor: str = Field(min_length=1, max_length=256)
+    association: Literal[
+        "OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER", "NONE", "BOT"
+    ] = "NONE"
+    occurred_at: datetime | None = None
+
+
+class Recorded(_Body):
+    """How many feedback entries were appended."""
+
+    recorded: int
+
+
+class ScorePoint(_Body):
+    """One completed grading."""
+
+    pull_number: int
+    head_sha: str
+    score: float
+    grade: str
+    findings: int
+    comments: int
+    finished_at: datetime
+
+
+class RuleStatistics(_Body):
+    """A rule on this repository: how often it fired and was fixed, and the team's trusted votes on it."""
+
+    found: int = 0
+    fixed: int = 0
+    up: int = 0
+    down: int = 0
+    fixed_votes: int = 0
+    ignored: int = 0
+    resolved: int = 0
+    usefulness: float | None = None
+    delivery: str | None = None
+    threshold: float | None = None
+
+
+class ThresholdPoint(_Body):
+    """A threshold as of one learned strategy."""
+
+    at: datetime
+    threshold: float
+
+
+class AnalyticsAnswer(_Body):
+    """Scores over time, per-rule statistics and acceptance, and each threshold's history."""
+
+    repository: str
+    scores: list[ScorePoint]
+    rules: dict[str, RuleStatistics]
+    thresholds: dict[str, list[ThresholdPoint]]
+
+
+class CollectiveRule(_Body):
+    """What teams across the deployment said about one rule: counts only, never code."""
+
+    positive: float
+    negative: float
+    repositories: int
+    threshold: float | None = None
+
+
+class CollectiveAnswer(_Body):
+    """Cross-repository statistics per rule."""
+
+    rules: dict[str, CollectiveRule]
+
+
+class RepositoriesAnswer(_Body):
+    """Repositories the token can see."""
+
+    repositories: list[str]
