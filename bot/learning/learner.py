@@ -22,6 +22,7 @@ from bot.learning.votes import Mute, Signal, Vote, collect_mutes, collect_votes,
 _INTEGER_UNIT = 1.0
 _FLOAT_UNIT = 0.5
 _MIN_BUDGET = 3
+EVIDENCE_TOLERANCE = 1e-3
 _BUDGET_EVIDENCE = 10.0
 
 
@@ -116,6 +117,11 @@ def apply_priors(base: Strategy, priors: CollectivePriors, catalogue: Mapping[st
     return base.model_copy(update={"rules": rules})
 
 
+def enough(evidence: float, needed: float) -> bool:
+    """Whether evidence reaches a minimum, ignoring the crumbs decay takes from votes cast minutes apart."""
+    return evidence >= needed - EVIDENCE_TOLERANCE
+
+
 def decay(age_days: float, params: LearningParameters) -> float:
     """How much a signal of this age still counts (halves every half-life)."""
     return float(0.5 ** (max(age_days, 0.0) / params.half_life_days))
@@ -202,9 +208,9 @@ def _delivery(
 ) -> Delivery:
     if muted:
         return "silent"
-    if evidence < params.min_evidence:
+    if not enough(evidence, params.min_evidence):
         return default
-    if usefulness < params.silent_below and evidence >= 2 * params.min_evidence:
+    if usefulness < params.silent_below and enough(evidence, 2 * params.min_evidence):
         return "silent"
     if usefulness < params.comment_below:
         return "annotation"
@@ -232,7 +238,7 @@ def _threshold(meta: RuleMeta, start: float, votes: Sequence[Vote], params: Lear
             for v in seen
             if v.value is not None
         ]
-        if sum(w * abs(s) for _, s, w in weighted) < params.min_evidence:
+        if not enough(sum(w * abs(s) for _, s, w in weighted), params.min_evidence):
             continue
         target = direction * _best_threshold(weighted, direction * threshold, unit)
         threshold += max(-step, min(step, target - threshold))
@@ -280,7 +286,7 @@ def _with_weights(
             continue
         found = [e for rule, e in evidence.items() if rule in catalogue and catalogue[rule].dimension is dimension]
         total = sum(e.total for e in found)
-        if total < params.min_evidence:
+        if not enough(total, params.min_evidence):
             continue
         usefulness = sum(e.positive for e in found) / total
         weights[dimension] = round(weights[dimension] * (0.5 + usefulness), 3)
@@ -330,7 +336,7 @@ def collective_priors(
             positive[rule_id] += found.positive
             negative[rule_id] += found.negative
             repositories[rule_id] += 1
-            if record.threshold_to is not None and found.total >= params.min_evidence:
+            if record.threshold_to is not None and enough(found.total, params.min_evidence):
                 thresholds[rule_id].append(record.threshold_to)
     return CollectivePriors(
         {

@@ -24,7 +24,7 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.deliveries import PendingDelivery
-from bot.web import api
+from bot.web import api, dashboard
 from bot.web.auth import Gate, Sessions
 from bot.web.health import healthz, metrics_endpoint, readyz
 from bot.web.keys import CONTEXT, DATABASE, GATE, RUNNER, SETTINGS
@@ -45,6 +45,7 @@ def create_app(settings: Settings, pool: Executor | None = None) -> web.Applicat
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_get("/openapi.json", openapi)
     api.add_routes(app)
+    dashboard.add_routes(app)
     app.middlewares.append(count_api_requests)
     app.cleanup_ctx.append(partial(_resources, pool=pool))
     return app

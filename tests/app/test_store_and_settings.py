@@ -86,3 +86,9 @@ def test_settings_never_print_secrets() -> None:
     settings = Settings(_env_file=None, GITHUB_WEBHOOK_SECRET="hunter2-very-secret")  # type: ignore[call-arg]
     assert "hunter2" not in repr(settings)
     assert "hunter2" not in str(settings.describe())
+
+
+def test_links_to_pull_requests_point_at_github_or_the_enterprise_server() -> None:
+    assert Settings(_env_file=None).web_url == "https://github.com"  # type: ignore[call-arg]
+    ghes = Settings(_env_file=None, GITHUB_API_URL="https://ghe.example.com/api/v3")  # type: ignore[call-arg]
+    assert ghes.web_url == "https://ghe.example.com"

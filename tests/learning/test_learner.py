@@ -253,3 +253,10 @@ def test_summary_section_explains_the_numbers() -> None:
     assert section.startswith("### Learned for this repository")
     assert "threshold 10 → 19 after 9 👎 / 1 👍" in section
     assert summary_section(Strategy.default()) == ""
+
+
+def test_votes_cast_minutes_apart_reach_the_minimum_evidence_together() -> None:
+    log = Log()
+    for minutes, value in ((8, 12), (7, 13), (6, 14)):
+        log.add("complexity.cyclomatic", content="-1", value=value, days_ago=minutes / 1440)
+    assert log.learn().rules["complexity.cyclomatic"].threshold == 12  # the third vote already moves it
