@@ -12,6 +12,7 @@ from bot.learning.params import DEFAULT_TRUST, LearningParameters
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./toasty.db"
 GITHUB_COM_API = "https://api.github.com"
+MIN_SESSION_SECRET = 32
 
 
 class SettingsError(ValueError):
@@ -50,6 +51,7 @@ class Settings(BaseSettings):
     collective_priors: bool = Field(default=True, validation_alias="TOASTY_COLLECTIVE_PRIORS")
     """Let new repositories start from what this deployment's teams accept (per-rule counts only)."""
     exploration: float = Field(default=0.1, ge=0, le=1, validation_alias="TOASTY_EXPLORATION")
+    """Share of reviews that may carry one exploration comment."""
     session_secret: SecretStr | None = Field(default=None, validation_alias="TOASTY_SESSION_SECRET")
     """Signs dashboard session cookies; set it when several replicas run (a random one otherwise)."""
 
@@ -61,8 +63,6 @@ class Settings(BaseSettings):
         if self.github_api_url == GITHUB_COM_API:
             return "https://github.com"
         return self.github_api_url.replace("://api.", "://", 1)
-
-    """Share of reviews that may carry one exploration comment."""
 
     def learning_parameters(self) -> LearningParameters:
         """The deployment's learning knobs."""
@@ -81,6 +81,22 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("github_webhook_secret")
+    @classmethod
+    def _non_empty_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """An empty key would let anyone sign a delivery."""
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("GITHUB_WEBHOOK_SECRET is empty; unset it or choose a long random secret")
+        return value
+
+    @field_validator("session_secret")
+    @classmethod
+    def _long_session_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """A short key would let anyone forge a dashboard session."""
+        if value is not None and len(value.get_secret_value()) < MIN_SESSION_SECRET:
+            raise ValueError(f"TOASTY_SESSION_SECRET must be at least {MIN_SESSION_SECRET} characters")
+        return value
 
     @field_validator("webhook_path")
     @classmethod
@@ -162,6 +178,6 @@ def load_settings() -> Settings:
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors())
         raise SettingsError(problems) from None
-    if settings.github_webhook_secret is None or not settings.github_webhook_secret.get_secret_value():
+    if settings.github_webhook_secret is None:
         raise SettingsError(UNSIGNED_WEBHOOKS_REFUSED)
     return settings

@@ -47,6 +47,25 @@ def test_refuses_to_start_without_a_webhook_secret(monkeypatch: pytest.MonkeyPat
         load_settings()
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "complaint"),
+    [
+        ("GITHUB_WEBHOOK_SECRET", "", "GITHUB_WEBHOOK_SECRET is empty"),
+        ("GITHUB_WEBHOOK_SECRET", "   ", "GITHUB_WEBHOOK_SECRET is empty"),
+        ("TOASTY_SESSION_SECRET", "", "at least 32 characters"),
+        ("TOASTY_SESSION_SECRET", "short", "at least 32 characters"),
+    ],
+)
+def test_refuses_secrets_anyone_could_guess(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str, value: str, complaint: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_WEBHOOK_SECRET", "a-long-enough-webhook-secret")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=complaint):
+        load_settings()
+
+
 def test_serve_command_explains_the_missing_secret(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     done = subprocess.run(
