@@ -146,7 +146,7 @@ async def _pull_requests(fake: FakeGitHub, url: str) -> tuple[list[float], int, 
     (run,) = [r for r in repo.check_runs.values() if r.head_sha == pull.head_sha]
     minimum = (
         math.ceil(PULL_FILES / 100)  # list-files pages
-        + math.ceil((1 + 2 * PULL_FILES) / 50)  # config, heads and bases, 50 blobs per GraphQL query
+        + math.ceil((1 + PULL_FILES) / 50)  # config and heads, 50 blobs per GraphQL query (bases come from patches)
         + 1  # create the check run
         + max(1, math.ceil(len(run.annotations) / 50))  # annotation batches, the last one completing the run
         + 1  # the review

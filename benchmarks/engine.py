@@ -11,6 +11,7 @@ import gc
 import io
 import multiprocessing
 import os
+import signal
 import time
 import tokenize
 import warnings
@@ -29,6 +30,12 @@ from bot.engine.python.raw import raw_metrics
 NAIVE_SAMPLE_EVERY = int(os.environ.get("TOASTY_BENCH_SAMPLE", "1"))
 """The naive engine runs on every file by default (minutes); TOASTY_BENCH_SAMPLE=12 takes one in twelve."""
 RADON_TIMEOUT = 30.0
+NAIVE_FILE_LIMIT = 5.0
+"""Per-file allowance for the naive engine: radon's raw analysis is quadratic on long literal tables."""
+
+
+class NaiveTooSlow(Exception):
+    """The naive engine passed NAIVE_FILE_LIMIT on one file."""
 
 
 @dataclass
@@ -44,6 +51,8 @@ class Timing:
     compared: int = 0
     identical: int = 0
     radon_failed: int = 0
+    radon_too_slow: int = 0
+    toasty_where_radon_too_slow: float = 0.0
 
 
 def floor_work(data: bytes) -> None:
@@ -88,14 +97,33 @@ def measure(files: corpus.Corpus, with_naive: bool) -> Timing:
 
 def _compare_with_naive(timing: Timing, source: corpus.SourceFile, toasty_seconds: float) -> None:
     try:
-        seconds, naive = _timed(naive_work, source.data)
+        seconds, naive = _within_limit(naive_work, source.data)
     except SyntaxError:  # radon's own tokenizer pass gives up on a few valid files
         timing.radon_failed += 1
+        return
+    except NaiveTooSlow:
+        timing.radon_too_slow += 1
+        timing.toasty_where_radon_too_slow += toasty_seconds
         return
     timing.naive += seconds
     timing.toasty_beside_naive += toasty_seconds
     timing.compared += 1
     timing.identical += _same_raw_figures(source.data, naive[3])
+
+
+def _within_limit(work: Callable[..., object], *args: object) -> tuple[float, Any]:
+    """_timed, interrupted after NAIVE_FILE_LIMIT seconds (radon is pure Python, so the alarm lands)."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise NaiveTooSlow
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, NAIVE_FILE_LIMIT)
+    try:
+        return _timed(work, *args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _same_raw_figures(data: bytes, radon_raw: object) -> bool:
@@ -152,6 +180,11 @@ def run() -> Iterator[str]:
             f"{timing.identical:>9}/{timing.compared} files"
             + (f" ({timing.radon_failed} radon could not analyse)" if timing.radon_failed else "")
         )
+        if timing.radon_too_slow:
+            yield (
+                f"{'':<34} radon gave up on {timing.radon_too_slow} more after {NAIVE_FILE_LIMIT:.0f} s each; "
+                f"Toasty graded those in {timing.toasty_where_radon_too_slow:.2f} s together"
+            )
     yield ""
     pathological = corpus.pathological()
     seconds = min(_timed(toasty_work, pathological.path, pathological.data)[0] for _ in range(3))
