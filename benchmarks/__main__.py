@@ -7,7 +7,7 @@ import importlib
 import sys
 import time
 
-SUITES = ("engine", "app")
+SUITES = ("engine", "app", "learning")
 
 
 def main() -> int:
