@@ -8,11 +8,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from bot.engine.diff import DiffError, right_side_lines
 from bot.engine.models import Finding, PullRequestGrade
 from bot.engine.scoring import SEVERITY_POINTS
 from bot.engine.strategy import Strategy
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,15 +98,21 @@ def _explores(seed: str, rate: float) -> bool:
 def _exploration(
     findings: Iterable[Finding], commentable: Mapping[str, Commentable], strategy: Strategy
 ) -> CommentTarget | None:
-    """The most severe finding Toasty would stay quiet about (a probe, or a rule learning quietened), unless the
-    repository's own config chose that quiet."""
+    """A finding Toasty would stay quiet about (a probe, or a rule learning quietened), unless the repository's own
+    config chose that quiet: from the rule the team has not voted on for longest, so each gets asked about in turn
+    and a team that changed its mind about a quiet rule gets the chance to say so."""
+
+    def last_heard(finding: Finding) -> datetime:
+        learned = strategy.learned.get(finding.rule)
+        return learned.last_heard if learned is not None and learned.last_heard is not None else _NEVER
+
     candidates = sorted(
         (
             f
             for f in findings
             if f.delivery in ("probe", "annotation", "silent") and f"rules.{f.rule}.delivery" not in strategy.pinned
         ),
-        key=lambda f: (-f.severity.rank, f.fingerprint),
+        key=lambda f: (last_heard(f), -f.severity.rank, f.fingerprint),
     )
     for finding in candidates:
         target = _target(finding, commentable.get(finding.path))

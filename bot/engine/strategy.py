@@ -10,6 +10,7 @@ import difflib
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field, ValidationError
@@ -109,6 +110,10 @@ class LearnedRule(Frozen):
     threshold_to: float | None = None
     delivery_from: Delivery = "comment"
     delivery_to: Delivery = "comment"
+    set_aside: int = 0
+    """Earlier votes set aside because the latest ones reversed them (the team changed its mind)."""
+    last_heard: datetime | None = None
+    """When the team last voted on the rule: exploration asks about the rule it has not heard about longest."""
 
 
 class RulePatch(Frozen):

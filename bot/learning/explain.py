@@ -38,9 +38,10 @@ def changes(strategy: Strategy) -> list[str]:
                 f"{format_number(record.threshold_to)} after {evidence}"
             )
         if record.delivery_to != record.delivery_from:
+            changed = f"; the latest votes overturned {record.set_aside} earlier ones" if record.set_aside else ""
             lines.append(
                 f"`{rule_id}` {_MODE_WORDS[record.delivery_from]} → {_MODE_WORDS[record.delivery_to]} "
-                f"(usefulness {record.usefulness:.0%} after {evidence})"
+                f"(usefulness {record.usefulness:.0%} after {evidence}{changed})"
             )
     return lines
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -52,6 +52,8 @@ class _Evidence:
     fixed: int = 0
     ignored: int = 0
     resolved: int = 0
+    raw: float = 0.0
+    """Trust-weighted votes before age fading: how much the team has said, however long ago."""
     votes: list[Vote] = field(default_factory=list)
 
     @property
@@ -71,25 +73,26 @@ def learn(
 ) -> Strategy:
     """The strategy the log teaches, on top of `base`; keys pinned in `base.pinned` are left as they are."""
     signals = since_last_reset(signals)
-    votes = collect_votes(signals, params, ignored_actors)
+    votes = _by_rule(collect_votes(signals, params, ignored_actors))
     mutes = collect_mutes(signals, params, ignored_actors)
-    evidence = _evidence(votes, params, now)
     rules = dict(base.rules)
     learned: dict[str, LearnedRule] = {}
-    for rule_id in sorted(set(evidence) | set(mutes)):
+    evidence: dict[str, _Evidence] = {}
+    for rule_id in sorted(set(votes) | set(mutes)):
         meta = catalogue.get(rule_id)
         if meta is None:
             continue
         current = rules.get(rule_id) or default_settings(meta)
         prior = (priors.rules.get(rule_id) if priors and params.collective else None) or RulePrior()
-        settings, record = _learn_rule(
+        settings, record, evidence[rule_id] = _learn_rule(
             meta,
             current,
-            evidence=evidence.get(rule_id, _Evidence()),
+            votes=votes.get(rule_id, []),
             mute=mutes.get(rule_id),
             prior=prior,
             pinned=base.pinned,
             params=params,
+            now=now,
         )
         rules[rule_id] = settings
         learned[rule_id] = record
@@ -127,11 +130,19 @@ def decay(age_days: float, params: LearningParameters) -> float:
     return float(0.5 ** (max(age_days, 0.0) / params.half_life_days))
 
 
+def _by_rule(votes: Iterable[Vote]) -> dict[str, list[Vote]]:
+    by_rule: dict[str, list[Vote]] = defaultdict(list)
+    for vote in votes:
+        by_rule[vote.rule].append(vote)
+    return by_rule
+
+
 def _evidence(votes: Sequence[Vote], params: LearningParameters, now: datetime) -> dict[str, _Evidence]:
     by_rule: dict[str, _Evidence] = defaultdict(_Evidence)
     for vote in votes:
         found = by_rule[vote.rule]
         found.votes.append(vote)
+        found.raw += vote.weight * abs(vote.sign)
         weight = vote.weight * decay((now - vote.occurred_at).total_seconds() / 86400, params) * abs(vote.sign)
         if vote.sign > 0:
             found.positive += weight
@@ -154,44 +165,132 @@ def _learn_rule(
     meta: RuleMeta,
     current: RuleSettings,
     *,
-    evidence: _Evidence,
+    votes: Sequence[Vote],
     mute: Mute | None,
     prior: RulePrior,
     pinned: frozenset[str],
     params: LearningParameters,
-) -> tuple[RuleSettings, LearnedRule]:
-    alpha, beta = _prior_pseudo_votes(prior, params)
-    usefulness = (alpha + evidence.positive) / (alpha + beta + evidence.total)
+    now: datetime,
+) -> tuple[RuleSettings, LearnedRule, _Evidence]:
+    """The rule's threshold from all its votes, then its usefulness and delivery from the votes that still apply."""
+    threshold = current.threshold
+    if meta.is_metric and current.threshold is not None and f"rules.{meta.id}.threshold" not in pinned:
+        threshold = _threshold(meta, current.threshold, votes, params)
+    in_scope = _reported(meta, threshold, votes)
+    estimate = _estimate(in_scope, _prior_pseudo_votes(prior, params), params, now)
+    usefulness = estimate.usefulness
+    evidence = _evidence(in_scope[estimate.set_aside :], params, now).get(meta.id, _Evidence())
     muted = mute is not None and mute.muted
     delivery = current.delivery
     if f"rules.{meta.id}.delivery" not in pinned:
-        delivery = _delivery(current.delivery, usefulness, evidence.total, muted, params)
-    threshold = current.threshold
-    if meta.is_metric and current.threshold is not None and f"rules.{meta.id}.threshold" not in pinned:
-        threshold = _threshold(meta, current.threshold, evidence.votes, params)
-    probe = (
-        _probe(meta, threshold, delivery, evidence.votes, params)
-        if f"rules.{meta.id}.threshold" not in pinned
-        else None
-    )
+        delivery = _delivery(current.delivery, usefulness, estimate.said, muted, params)
+    probe = _probe(meta, threshold, delivery, votes, params) if f"rules.{meta.id}.threshold" not in pinned else None
     settings = current.model_copy(
         update={"delivery": delivery, "threshold": threshold, "usefulness": round(usefulness, 4), "probe": probe}
     )
+    told = _evidence(votes, params, now).get(meta.id, _Evidence())
     record = LearnedRule(
         usefulness=round(usefulness, 4),
         evidence=round(evidence.total, 3),
-        up=evidence.up,
-        down=evidence.down,
-        fixed=evidence.fixed,
-        ignored=evidence.ignored,
-        resolved=evidence.resolved,
+        up=told.up,
+        down=told.down,
+        fixed=told.fixed,
+        ignored=told.ignored,
+        resolved=told.resolved,
         muted=muted,
         threshold_from=current.threshold,
         threshold_to=threshold,
         delivery_from=current.delivery,
         delivery_to=delivery,
+        set_aside=estimate.set_aside,
+        last_heard=votes[-1].occurred_at if votes else None,
     )
-    return settings, record
+    return settings, record, evidence
+
+
+def _reported(meta: RuleMeta, threshold: float | None, votes: Sequence[Vote]) -> list[Vote]:
+    """The votes on findings the rule still reports: a 👎 on a value the learned threshold now spares was about the
+    threshold, not about whether the rule is worth hearing."""
+    if not meta.is_metric or threshold is None:
+        return list(votes)
+    return [v for v in votes if v.value is None or meta.exceeds(v.value, threshold)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Estimate:
+    usefulness: float
+    said: float
+    """Trust-weighted votes behind the estimate, before age fading."""
+    set_aside: int
+    """Votes before the most probable change of taste (0 when a change is less likely than none)."""
+
+
+def _estimate(
+    votes: Sequence[Vote], prior: tuple[float, float], params: LearningParameters, now: datetime
+) -> _Estimate:
+    """The rule's usefulness, allowing that the team changed its mind once, somewhere in its votes.
+
+    Bayesian change-point detection for the latest change: each possible start of the current taste is weighed by
+    how well one Beta explains the votes before it, and another the votes after it, times the prior chance of a
+    change (`change_rate` per vote). The estimate is the weighted mean of the (age-faded) posteriors after each
+    start, so a run of contrary votes overturns a long record quickly, and one vote the other way after it undoes a
+    false alarm. Where the change lies depends on the votes alone, not on their age: silence changes nothing.
+    """
+    alpha, beta = prior
+    said = _RunningTally.of(votes, lambda vote: 1.0)
+    faded = _RunningTally.of(votes, lambda vote: decay((now - vote.occurred_at).total_seconds() / 86400, params))
+    count = len(votes)
+    change, stay = math.log(params.change_rate), math.log1p(-params.change_rate)
+    scores = [
+        (count - start) * stay
+        + (change if start else 0.0)
+        + _log_beta_evidence(*said.between(0, start), alpha, beta)
+        + _log_beta_evidence(*said.between(start, count), alpha, beta)
+        for start in range(count + 1)
+    ]
+    top = max(scores)
+    weights = [math.exp(score - top) for score in scores]
+    total = sum(weights)
+    usefulness = amount = 0.0
+    for start, weight in enumerate(weights):
+        up, down = faded.between(start, count)
+        usefulness += weight / total * (alpha + up) / (alpha + beta + up + down)
+        amount += weight / total * sum(said.between(start, count))
+    likeliest = max(range(count + 1), key=lambda start: weights[start])
+    return _Estimate(usefulness, amount, likeliest if weights[0] < total / 2 else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class _RunningTally:
+    """Running sums of trust-weighted votes for and against, so any stretch of votes sums in constant time."""
+
+    up: list[float]
+    down: list[float]
+
+    @classmethod
+    def of(cls, votes: Sequence[Vote], factor: Callable[[Vote], float]) -> _RunningTally:
+        up, down = [0.0], [0.0]
+        for vote in votes:
+            weight = vote.weight * abs(vote.sign) * factor(vote)
+            up.append(up[-1] + (weight if vote.sign > 0 else 0.0))
+            down.append(down[-1] + (0.0 if vote.sign > 0 else weight))
+        return cls(up, down)
+
+    def between(self, first: int, last: int) -> tuple[float, float]:
+        """Votes for and against among votes[first:last]."""
+        return self.up[last] - self.up[first], self.down[last] - self.down[first]
+
+
+def _log_beta_evidence(up: float, down: float, alpha: float, beta: float) -> float:
+    """log P(votes | Beta(α, β) prior): how well one steady taste explains them."""
+    return (
+        math.lgamma(alpha + up)
+        + math.lgamma(beta + down)
+        - math.lgamma(alpha + beta + up + down)
+        - math.lgamma(alpha)
+        - math.lgamma(beta)
+        + math.lgamma(alpha + beta)
+    )
 
 
 def _prior_pseudo_votes(prior: RulePrior, params: LearningParameters) -> tuple[float, float]:
@@ -203,14 +302,14 @@ def _prior_pseudo_votes(prior: RulePrior, params: LearningParameters) -> tuple[f
     return strength * lean, strength * (1 - lean)
 
 
-def _delivery(
-    default: Delivery, usefulness: float, evidence: float, muted: bool, params: LearningParameters
-) -> Delivery:
+def _delivery(default: Delivery, usefulness: float, said: float, muted: bool, params: LearningParameters) -> Delivery:
+    """From the posterior, once the team has said enough (however long ago: fading lowers the estimate's weight,
+    it does not bring back comments the team turned down)."""
     if muted:
         return "silent"
-    if not enough(evidence, params.min_evidence):
+    if not enough(said, params.min_evidence):
         return default
-    if usefulness < params.silent_below and enough(evidence, 2 * params.min_evidence):
+    if usefulness < params.silent_below and enough(said, 2 * params.min_evidence):
         return "silent"
     if usefulness < params.comment_below:
         return "annotation"
@@ -240,16 +339,18 @@ def _threshold(meta: RuleMeta, start: float, votes: Sequence[Vote], params: Lear
         ]
         if not enough(sum(w * abs(s) for _, s, w in weighted), params.min_evidence):
             continue
-        target = direction * _best_threshold(weighted, direction * threshold, unit)
+        target = direction * _best_threshold(weighted, direction * threshold, unit, params.threshold_margin)
         threshold += max(-step, min(step, target - threshold))
         if meta.bounds is not None:
             threshold = _clamp(threshold, meta.bounds)
     return round(threshold, 2) if meta.lower_is_worse else float(round(threshold))
 
 
-def _best_threshold(weighted: Sequence[tuple[float, float, float]], current: float, unit: float) -> float:
-    """The threshold that reports what the team wants and spares what it accepts (closest to the current one on a
-    tie). A finding is reported when its value exceeds the threshold."""
+def _best_threshold(
+    weighted: Sequence[tuple[float, float, float]], current: float, unit: float, margin: float
+) -> float:
+    """The threshold that reports what the team wants and spares what it accepts, if it beats the current one by
+    `margin` votes (closest to the current one on a tie). A finding is reported when its value exceeds it."""
     candidates = {current}
     for value, sign, _ in weighted:
         candidates.add(value if sign < 0 else value - unit)
@@ -259,7 +360,8 @@ def _best_threshold(weighted: Sequence[tuple[float, float, float]], current: flo
         unwanted = sum(w for v, s, w in weighted if s < 0 and v > threshold)
         return round(missed + unwanted, 9), abs(threshold - current)
 
-    return min(candidates, key=loss)
+    best = min(candidates, key=loss)
+    return best if loss(best)[0] <= loss(current)[0] - margin + EVIDENCE_TOLERANCE else current
 
 
 def _probe(
@@ -294,13 +396,15 @@ def _with_weights(
 
 
 def _with_budget(strategy: Strategy, evidence: Mapping[str, _Evidence], params: LearningParameters) -> Strategy:
-    """Fewer comments per review for a team that finds most of them not worth reading."""
+    """Fewer comments per review for a team that finds most of those it still gets not worth reading."""
     if "comment_budget" in strategy.pinned:
         return strategy
-    total = sum(e.total for e in evidence.values())
+    rules = strategy.rules
+    commenting = [e for rule, e in evidence.items() if rule not in rules or rules[rule].delivery == "comment"]
+    total = sum(e.total for e in commenting)
     if total < _BUDGET_EVIDENCE:
         return strategy
-    usefulness = sum(e.positive for e in evidence.values()) / total
+    usefulness = sum(e.positive for e in commenting) / total
     if usefulness >= 0.5:
         return strategy
     budget = max(_MIN_BUDGET, math.floor(strategy.comment_budget * usefulness / 0.5))

@@ -32,6 +32,11 @@ class LearningParameters(BaseModel):
     """Weighted votes a rule needs before its mode or threshold changes."""
     threshold_step: float = Field(default=0.2, gt=0, le=1)
     """Largest move of a threshold per vote, as a share of its default."""
+    threshold_margin: float = Field(default=2.0, ge=0)
+    """A threshold moves only when the new one fits the votes better by this many votes (one noisy vote cannot)."""
+    change_rate: float = Field(default=0.02, gt=0, lt=1)
+    """Prior chance, per vote, that the team changes its mind about a rule: how readily a run of contrary votes
+    is read as a change of taste rather than noise."""
     comment_below: float = Field(default=0.45, ge=0, le=1)
     """Below this expected usefulness a rule's findings become annotations only."""
     silent_below: float = Field(default=0.12, ge=0, le=1)

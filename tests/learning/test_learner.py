@@ -16,6 +16,8 @@ from bot.learning.votes import Signal
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 PARAMS = LearningParameters(collective=False)
+STEADY = LearningParameters(collective=False, change_rate=1e-12)
+"""As if tastes never changed: the plain Beta posterior, for the hand-worked sums."""
 
 
 class Log:
@@ -66,12 +68,12 @@ def test_usefulness_is_the_beta_posterior_mean() -> None:
         log.add("security.pickle", content="+1")
     log.add("security.pickle", content="-1")
     # prior Beta(1, 1) (strength 2), then 3 for and 1 against: 4 / 6
-    assert log.learn().rules["security.pickle"].usefulness == pytest.approx(4 / 6, abs=1e-4)
+    assert log.learn(params=STEADY).rules["security.pickle"].usefulness == pytest.approx(4 / 6, abs=1e-4)
 
 
 def test_old_votes_count_half_after_one_half_life() -> None:
     log = Log().add("security.pickle", content="-1", days_ago=90).add("security.pickle", content="+1")
-    record = log.learn().learned["security.pickle"]
+    record = log.learn(params=STEADY).learned["security.pickle"]
     assert record.evidence == pytest.approx(1.5)
     assert record.usefulness == pytest.approx((1 + 1) / (2 + 1.5), abs=1e-4)
 
@@ -125,9 +127,11 @@ def test_threshold_moves_toward_what_the_team_accepts_in_bounded_steps() -> None
     log.add("complexity.cyclomatic", content="-1", value=15)
     assert log.learn().rules["complexity.cyclomatic"].threshold == 14
     log.add("complexity.cyclomatic", content="+1", value=18)
+    assert log.learn().rules["complexity.cyclomatic"].threshold == 14  # one 👎 left above it: not worth a move
+    log.add("complexity.cyclomatic", content="-1", value=15)
     strategy = log.learn()
     assert strategy.rules["complexity.cyclomatic"].threshold == 15
-    assert "`complexity.cyclomatic` threshold 10 → 15 after 4 👎 / 1 👍" in changes(strategy)
+    assert "`complexity.cyclomatic` threshold 10 → 15 after 5 👎 / 1 👍" in changes(strategy)
 
 
 def test_threshold_never_passes_its_hard_bounds() -> None:
@@ -161,6 +165,50 @@ def test_comments_become_annotations_then_silence_as_the_team_objects() -> None:
     strategy = log.learn()
     assert strategy.rules["documentation.function-docstring"].delivery == "silent"
     assert any("inline comments → silent" in line for line in changes(strategy))
+
+
+def test_a_change_of_taste_overturns_a_long_record_within_a_few_votes() -> None:
+    log = Log()
+    for day in range(12):
+        log.add("reliability.assert", content="+1", days_ago=30 - day)
+    for _ in range(3):
+        log.add("reliability.assert", content="-1")
+    strategy = log.learn()
+    assert strategy.rules["reliability.assert"].delivery == "annotation"
+    assert strategy.learned["reliability.assert"].set_aside == 12
+    assert "the latest votes overturned 12 earlier ones" in " ".join(changes(strategy))
+    assert log.learn(params=STEADY).rules["reliability.assert"].delivery == "comment"  # a plain posterior: 13 / 17
+
+
+def test_one_vote_back_undoes_a_false_alarm() -> None:
+    log = Log()
+    for index in range(30):
+        log.add("reliability.assert", content="-1" if index % 10 == 4 else "+1", days_ago=40 - index)
+    for _ in range(3):
+        log.add("reliability.assert", content="-1", days_ago=5)
+    assert log.learn().rules["reliability.assert"].delivery == "annotation"  # three 👎 in a row: perhaps a change
+    log.add("reliability.assert", content="+1")  # an exploration comment the team still likes
+    assert log.learn().rules["reliability.assert"].delivery == "comment"
+
+
+def test_a_rule_turned_down_long_ago_stays_down() -> None:
+    log = Log()
+    for _ in range(5):
+        log.add("documentation.function-docstring", content="-1", days_ago=180)  # two half-lives ago
+    strategy = log.learn()
+    assert strategy.learned["documentation.function-docstring"].evidence == pytest.approx(1.25)  # under 3, yet
+    assert strategy.rules["documentation.function-docstring"].delivery == "annotation"
+
+
+def test_refusals_the_new_threshold_spares_do_not_quieten_the_rule() -> None:
+    log = Log()
+    for value in (11, 12, 12, 13, 13, 14, 14, 15, 15, 15):
+        log.add("complexity.cyclomatic", content="-1", value=value)
+    for value in (18, 22):
+        log.add("complexity.cyclomatic", content="+1", value=value)
+    strategy = log.learn()
+    assert strategy.rules["complexity.cyclomatic"].threshold == 15
+    assert strategy.rules["complexity.cyclomatic"].delivery == "comment"  # 10 👎 were about the threshold
 
 
 def test_mute_and_unmute_by_members_only() -> None:
@@ -227,13 +275,13 @@ def test_collective_priors_start_a_new_repository_where_teams_settle() -> None:
     repositories = {}
     for name in ("a/one", "b/two", "c/three"):
         log = Log()
-        for value in (12, 13, 14, 15, 15, 16):
+        for value in (12, 13, 14, 15, 15, 16, 16):
             log.add("complexity.cyclomatic", content="-1", value=value)
         repositories[name] = log.signals
     priors = collective_priors(repositories, CATALOGUE, params=PARAMS, now=NOW)
     prior = priors.rules["complexity.cyclomatic"]
     assert (prior.repositories, prior.threshold) == (3, 16.0)
-    assert prior.negative == pytest.approx(18.0)
+    assert prior.negative == pytest.approx(21.0)
     fresh = apply_priors(Strategy.default(), priors, CATALOGUE)
     assert fresh.rules["complexity.cyclomatic"].threshold == 16.0
     leaning = (
@@ -241,7 +289,7 @@ def test_collective_priors_start_a_new_repository_where_teams_settle() -> None:
         .add("complexity.cyclomatic", content="+1")
         .learn(params=LearningParameters(collective=True), priors=CollectivePriors(priors.rules))
     )
-    assert leaning.rules["complexity.cyclomatic"].usefulness < 0.5  # one 👍 does not outweigh 18 refusals elsewhere
+    assert leaning.rules["complexity.cyclomatic"].usefulness < 0.5  # one 👍 does not outweigh 21 refusals elsewhere
 
 
 def test_summary_section_explains_the_numbers() -> None:
