@@ -12,8 +12,11 @@ SUITES = ("engine", "app", "learning")
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("suites", nargs="*", choices=SUITES, help="which benchmarks (default: all)")
-    args = parser.parse_args()
+    parser.add_argument("suites", nargs="*", metavar="SUITE", help=f"{', '.join(SUITES)} (default: all)")
+    args = parser.parse_args()  # no `choices`: Python 3.11 rejects an empty list against them
+    unknown = sorted(set(args.suites) - set(SUITES))
+    if unknown:
+        parser.error(f"unknown suite {', '.join(unknown)}; choose from {', '.join(SUITES)}")
     for name in args.suites or SUITES:
         started = time.perf_counter()
         module = importlib.import_module(f"benchmarks.{name}")
