@@ -5,6 +5,8 @@ sent on schedule whatever the answers), so slow answers cannot hide behind fewer
 - webhook acknowledgement latency, p50/p99, at a steady 200 deliveries/s (target: p99 under 20 ms);
 - wall time from delivery to completed check run for a 50-file pull request (target: under 2 s);
 - GitHub requests per pull request beside the minimum the design allows.
+
+The App stores on SQLite unless TOASTY_BENCH_DATABASE_URL names another database (e.g. a PostgreSQL one).
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ async def _app(fake: FakeGitHub) -> AsyncIterator[str]:
             "GITHUB_PRIVATE_KEY_PATH": str(key),
             "GITHUB_WEBHOOK_SECRET": fake.app.webhook_secret,
             "GITHUB_API_URL": fake.api_url,
-            "DATABASE_URL": f"sqlite:///{directory}/toasty.db",
+            "DATABASE_URL": os.environ.get("TOASTY_BENCH_DATABASE_URL") or f"sqlite:///{directory}/toasty.db",
             "TOASTY_LOG_LEVEL": "WARNING",
         }
         process = subprocess.Popen(

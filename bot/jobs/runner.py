@@ -87,7 +87,7 @@ class JobRunner:
     def _gauge(self) -> None:
         if self.metrics is not None:
             self.metrics.queue_depth.set(self.queue.qsize())
-            oldest = min(self.waiting_since.values(), default=None)
+            oldest = next(iter(self.waiting_since.values()), None)  # entries are added in time order
             self.metrics.queue_age.set(time.monotonic() - oldest if oldest is not None else 0.0)
 
     def schedule(self, delivery_id: str, when: datetime | None) -> None:

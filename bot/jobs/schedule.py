@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -24,38 +26,26 @@ def schedule_learning(context: AppContext, runner: JobRunner) -> AsyncIOSchedule
     """The reaction poll every TOASTY_POLL_MINUTES (first run one interval after start), the priors hourly, and a
     sweep for deliveries nobody is working on (another replica crashed) every half minute."""
     scheduler = AsyncIOScheduler(timezone="UTC")
+    _every(scheduler, SWEEP_EVERY, _sweep, runner, name="sweep-deliveries")
+    _every(scheduler, timedelta(minutes=context.settings.poll_minutes), _poll, context, name="poll-reactions")
+    _every(scheduler, PRIORS_EVERY, _refresh_priors, context, name="collective-priors")
+    return scheduler
+
+
+def _every(
+    scheduler: AsyncIOScheduler, interval: timedelta, job: Callable[[Any], Awaitable[None]], arg: object, name: str
+) -> None:
+    """Run `job(arg)` every interval, first after one interval; a run still going when the next is due is skipped."""
     scheduler.add_job(
-        _sweep,
+        job,
         "interval",
-        args=[runner],
-        seconds=SWEEP_EVERY.total_seconds(),
-        id="sweep-deliveries",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=utcnow() + SWEEP_EVERY,
-    )
-    interval = timedelta(minutes=context.settings.poll_minutes)
-    scheduler.add_job(
-        _poll,
-        "interval",
-        args=[context],
+        args=[arg],
         seconds=interval.total_seconds(),
-        id="poll-reactions",
+        id=name,
         max_instances=1,
         coalesce=True,
         next_run_time=utcnow() + interval,
     )
-    scheduler.add_job(
-        _refresh_priors,
-        "interval",
-        args=[context],
-        seconds=PRIORS_EVERY.total_seconds(),
-        id="collective-priors",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=utcnow() + PRIORS_EVERY,
-    )
-    return scheduler
 
 
 async def _poll(context: AppContext) -> None:

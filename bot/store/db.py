@@ -25,9 +25,12 @@ class Database:
         self.url = url
         options: dict[str, Any] = {}
         if url.startswith("sqlite"):
-            options["connect_args"] = {"timeout": 30}
+            # One connection, shared in turn: SQLite takes one writer at a time anyway, and writers on separate
+            # connections wait for each other in its busy handler's sleeps (hundreds of milliseconds under load)
+            # where a queue in the event loop waits only as long as the work ahead of it.
+            options.update(connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60)
         else:  # a server may drop idle connections; a file cannot
-            options["pool_pre_ping"] = True
+            options.update(pool_pre_ping=True, pool_size=20, max_overflow=10)
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
