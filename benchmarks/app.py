@@ -35,6 +35,7 @@ from tests.fakegithub.webhooks import sign
 
 RATE = 200
 SECONDS = 10
+WARM_UP_SECONDS = 2  # at the same rate, not measured: lets a PostgreSQL pool open its connections first
 PULL_FILES = 50
 PULLS = 5
 
@@ -53,9 +54,12 @@ async def _measure() -> list[str]:
             f"then median {statistics.median(walls[1:]):.2f} s, worst {max(walls[1:]):.2f} s (target < 2 s)"
         )
         lines.append(f"GitHub requests per pull request: {requests} (minimum the design allows: {minimum})")
-        latencies = await _steady_load(fake, url)
+        delivery = _load_delivery(fake)
+        await _steady_load(url, delivery, WARM_UP_SECONDS)
+        latencies = await _steady_load(url, delivery, SECONDS)
         lines.append(
-            f"webhook acknowledgement at {RATE}/s for {SECONDS} s ({len(latencies)} deliveries, each also processed): "
+            f"webhook acknowledgement at {RATE}/s for {SECONDS} s after {WARM_UP_SECONDS} s of warm-up "
+            f"({len(latencies)} deliveries, each also processed): "
             f"p50 {_percentile(latencies, 50):.1f} ms, p99 {_percentile(latencies, 99):.1f} ms, "
             f"max {max(latencies):.1f} ms (target p99 < 20 ms)"
         )
@@ -92,18 +96,24 @@ async def _app(fake: FakeGitHub) -> AsyncIterator[str]:
             process.wait(timeout=60)
 
 
-async def _steady_load(fake: FakeGitHub, url: str) -> list[float]:
-    """Deliveries the App handles (installation_repositories.added: recorded, queued, processed) at RATE per second."""
+def _load_delivery(fake: FakeGitHub) -> tuple[bytes, dict[str, str]]:
+    """A delivery the App handles (installation_repositories.added: recorded, queued, processed): body and headers."""
     repo = fake.add_repo("bench/load")
     payload = fake.webhook_payload("installation_repositories", "added.payload", repo=repo)
     body = json.dumps(payload).encode()
-    headers = dict(sign("installation_repositories", body, secret=fake.app.webhook_secret, app_id=fake.app.id).headers)
+    signed = sign("installation_repositories", body, secret=fake.app.webhook_secret, app_id=fake.app.id)
+    return body, dict(signed.headers)
+
+
+async def _steady_load(url: str, delivery: tuple[bytes, dict[str, str]], seconds: int) -> list[float]:
+    """Send `delivery` (with fresh ids) at RATE per second for `seconds`; the acknowledgement latencies in ms."""
+    body, headers = delivery
     latencies: list[float] = []
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         start = time.perf_counter()
         tasks = []
-        for index in range(RATE * SECONDS):
+        for index in range(RATE * seconds):
             delay = start + index / RATE - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)

@@ -183,7 +183,7 @@ def pull_requests(files: Iterable[corpus.SourceFile], count: int, seed: int = SE
     eligible = [f for f in files if FILE_BYTES[0] <= len(f.data) <= FILE_BYTES[1] and not _is_test(f.path)]
     rng = random.Random(seed)
     rng.shuffle(eligible)
-    pulls = []
+    pulls: list[PullRequest] = []
     while len(pulls) < count and eligible:
         size = rng.randint(*FILES_PER_PULL)
         chosen, eligible = eligible[:size], eligible[size:]
@@ -532,7 +532,7 @@ def learned_changes(strategy: Strategy) -> str:
     parts = []
     for rule_id, settings in sorted(strategy.rules.items()):
         was = default.rules[rule_id]
-        moved = []
+        moved: list[str] = []
         if settings.delivery != was.delivery:
             moved.append(settings.delivery)
         if settings.threshold != was.threshold:
