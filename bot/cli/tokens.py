@@ -40,10 +40,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="limit to installations (repeatable; default all)",
     )
-    create.add_argument("--rate", type=int, default=120, help="requests per minute (default 120)")
+    create.add_argument("--rate", type=_positive, default=120, help="requests per minute (default 120)")
     actions.add_parser("list", help="list tokens (never their secrets)")
     revoke = actions.add_parser("revoke", help="revoke tokens by id")
     revoke.add_argument("ids", nargs="+", type=int)
+
+
+def _positive(text: str) -> int:
+    """A whole number of at least 1 (argparse turns the ValueError into a usage error naming the option)."""
+    number = int(text)
+    if number < 1:
+        raise ValueError(text)
+    return number
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,7 +80,7 @@ async def _create(database: Database, args: argparse.Namespace) -> int:
         operations=tuple(args.scope),
         repositories=tuple(args.repo) or ("*",),
         installations=tuple(args.installation),
-        rate_per_minute=max(1, args.rate),
+        rate_per_minute=args.rate,
     )
     secret, row = await tokens.create(database, spec)
     print(secret)

@@ -42,6 +42,8 @@ async def create(database: Database, spec: NewToken) -> tuple[str, ApiToken]:
         raise ValueError(
             f"operations must be among {', '.join(OPERATIONS)} (got {', '.join(sorted(unknown)) or 'none'})"
         )
+    if spec.rate_per_minute < 1:
+        raise ValueError(f"the rate must be at least 1 request a minute (got {spec.rate_per_minute})")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         name=spec.name,

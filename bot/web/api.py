@@ -56,8 +56,11 @@ def add_routes(app: web.Application) -> None:
 
 async def grade(request: web.Request) -> web.Response:
     """POST /api/grade: the same engine and output model as `toasty grade --format json`."""
+    gate = request.app[GATE]
+    principal = await gate.authorize(request, "grade")  # before reading a body of up to 10 MB
     body = await _body(request, GradeRequest)
-    await request.app[GATE].authorize(request, "grade", body.repository)
+    if body.repository is not None:
+        await gate.check_repository(principal, body.repository)
     try:
         config = load_config(body.config) if body.config else None
         changes = _changes(body)
@@ -67,8 +70,8 @@ async def grade(request: web.Request) -> web.Response:
     strategy = (
         await context.learning.strategy_for(body.repository, config) if body.repository else resolve_strategy(config)
     )
-    heads = {path: text.encode() for path, text in body.files.items()}
-    bases = {path: text.encode() for path, text in body.base_files.items()}
+    heads = {path: _encoded(text) for path, text in body.files.items()}
+    bases = {path: _encoded(text) for path, text in body.base_files.items()}
     result = await asyncio.to_thread(
         grade_change, changes, heads.get, bases.get if bases else None, strategy, executor=context.pool
     )
@@ -84,18 +87,17 @@ async def repositories(request: web.Request) -> web.Response:
 
 async def get_strategy(request: web.Request) -> web.Response:
     """GET …/strategy: the learned strategy (defaults ◀ collective ◀ learned), as `toasty strategy export` gives it."""
-    repository = await _repository(request, "read")
+    repository, _ = await _repository(request, "read")
     strategy = await request.app[CONTEXT].learning.strategy_for(repository, None)
     return web.Response(text=strategy.to_json(), content_type="application/json")
 
 
 async def reset_strategy(request: web.Request) -> web.Response:
     """DELETE …/strategy[?rule=R]: learning starts again from here (the log keeps everything)."""
-    repository = await _repository(request, "admin")
+    repository, principal = await _repository(request, "admin")
     rule = request.query.get("rule") or None
     if rule is not None and rule not in known_rules(Strategy.default()):
         raise api_error(422, "unknown_rule", f"no rule {rule!r}")
-    principal = await request.app[GATE].identify(request)
     await request.app[CONTEXT].record_feedback(
         [
             NewSignal(
@@ -116,7 +118,7 @@ async def reset_strategy(request: web.Request) -> web.Response:
 
 async def get_feedback(request: web.Request) -> web.Response:
     """GET …/feedback?rule&signal&actor&since&limit&offset: the log, newest first."""
-    repository = await _repository(request, "read")
+    repository, _ = await _repository(request, "read")
     limit = _int(request, "limit", 100, 1, MAX_PAGE)
     offset = _int(request, "offset", 0, 0, 10**9)
     query = LogQuery(
@@ -142,7 +144,7 @@ async def get_feedback(request: web.Request) -> web.Response:
 
 async def post_feedback(request: web.Request) -> web.Response:
     """POST …/feedback: one entry or a list of entries, appended to the log (they count like any other signal)."""
-    repository = await _repository(request, "feedback")
+    repository, _ = await _repository(request, "feedback")
     raw = await _raw_json(request)
     items = raw if isinstance(raw, list) else [raw]
     if len(items) > MAX_FEEDBACK_BATCH:
@@ -175,7 +177,7 @@ async def post_feedback(request: web.Request) -> web.Response:
 
 async def get_analytics(request: web.Request) -> web.Response:
     """GET …/analytics: scores over time, findings and acceptance per rule, threshold history."""
-    repository = await _repository(request, "read")
+    repository, _ = await _repository(request, "read")
     return _answer(await analytics_for(request.app, repository))
 
 
@@ -234,10 +236,14 @@ def vars_of(point: Any) -> dict[str, Any]:
     return {name: getattr(point, name) for name in point.__dataclass_fields__}
 
 
-async def _repository(request: web.Request, operation: str) -> str:
+async def _repository(request: web.Request, operation: str) -> tuple[str, Principal]:
     repository = f"{request.match_info['owner']}/{request.match_info['repo']}"
-    await request.app[GATE].authorize(request, operation, repository)
-    return repository
+    return repository, await request.app[GATE].authorize(request, operation, repository)
+
+
+def _encoded(text: str) -> bytes:
+    """UTF-8 bytes of a JSON string, keeping lone surrogates (valid JSON, not valid UTF-8) as the engine reads files."""
+    return text.encode("utf-8", errors="surrogatepass")
 
 
 async def _raw_json(request: web.Request) -> Any:
@@ -288,7 +294,7 @@ def _int(request: web.Request, name: str, default: int, low: int, high: int) -> 
     text = request.query.get(name)
     if text is None:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         raise api_error(400, "bad_parameter", f"{name} must be a whole number from {low} to {high}")
     return int(text)
 
@@ -304,8 +310,8 @@ def _since(request: web.Request) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
-def _actor(principal: Principal | None) -> str:
-    return f"token:{principal.name}" if principal is not None else "token"
+def _actor(principal: Principal) -> str:
+    return f"token:{principal.name}"
 
 
 def _answer(model: BaseModel, status: int = 200) -> web.Response:

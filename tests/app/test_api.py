@@ -118,6 +118,17 @@ async def test_grade_rejects_bad_input_clearly(toasty: RunningApp) -> None:
     huge = io.BytesIO(b'{"files": {"a": "' + b"x" * (11 * 1024 * 1024) + b'"}}')
     status, _, _ = await client.call("POST", "/api/grade", data=huge)
     assert status == 413
+    status, body, _ = await client.call("POST", "/api/grade", data=b'{"files": {"a.py": "x = \'\\ud800\'\\n"}}')
+    assert status == 200  # a lone surrogate is valid JSON: graded as the engine reads such a file, not a 500
+
+
+async def test_grade_refuses_strangers_before_reading_their_body(toasty: RunningApp) -> None:
+    garbage = io.BytesIO(b"{not json" * 100_000)
+    status, body, _ = await Client(toasty, None).call("POST", "/api/grade", data=garbage)
+    assert (status, body["error"]["code"]) == (401, "unauthenticated")
+    reader = await token(toasty, "grade", repositories=("octo/*",))
+    status, body, _ = await Client(toasty, reader).call("POST", "/api/grade", json={"repository": "other/repo"})
+    assert (status, body["error"]["code"]) == (403, "forbidden")
 
 
 async def test_feedback_post_then_get_paginated_then_strategy_then_reset(toasty: RunningApp) -> None:
@@ -197,7 +208,12 @@ async def test_openapi_document_is_served_and_describes_every_route(toasty: Runn
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/repos/octo/demo/feedback?limit=0", "/api/repos/octo/demo/feedback?since=yesterday"]
+    "path",
+    [
+        "/api/repos/octo/demo/feedback?limit=0",
+        "/api/repos/octo/demo/feedback?limit=²",
+        "/api/repos/octo/demo/feedback?since=yesterday",
+    ],
 )
 async def test_bad_parameters(toasty: RunningApp, path: str) -> None:
     status, body, _ = await Client(toasty, await token(toasty, "read")).call("GET", path)

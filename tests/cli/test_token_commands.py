@@ -56,3 +56,10 @@ def test_unknown_scope_is_a_usage_error(database_url: str) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["token", "create", "--name", "x", "--scope", "everything"])
     assert caught.value.code == 2
+
+
+def test_a_rate_below_one_is_a_usage_error(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["token", "create", "--name", "x", "--scope", "read", "--rate", "0"])
+    assert caught.value.code == 2
+    assert "--rate" in capsys.readouterr().err
