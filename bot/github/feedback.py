@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gidgethub import BadRequest
+
 from bot.github.client import GitHubClient
 
 PAGE_SIZE = 100
@@ -84,7 +86,12 @@ async def reactions(gh: GitHubClient, repository: str, comment_id: int) -> list[
 
 async def association(gh: GitHubClient, repository: str, login: str) -> str:
     """How much of the team someone is, from their permission: write or more counts as a collaborator."""
-    answer = await gh.getitem(f"/repos/{repository}/collaborators/{login}/permission")
+    try:
+        answer = await gh.getitem(f"/repos/{repository}/collaborators/{login}/permission")
+    except BadRequest as error:
+        if error.status_code != 404:  # a deleted account ("ghost") or a renamed one: nobody to trust
+            raise
+        return "NONE"
     role = str(answer.get("role_name") or answer.get("permission") or "none")
     if role in _FULL_TRUST_ROLES:
         return "COLLABORATOR"

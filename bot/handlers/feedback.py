@@ -39,7 +39,7 @@ async def on_reply(event: sansio.Event, *, context: AppContext, job: Job) -> Non
     if row is None:
         return
     actor = comment["user"]["login"]
-    association = str(comment.get("author_association") or "NONE")
+    association = await context.association(gh, repository, actor, False)  # permission, not org membership
     if command.verb == "explain":
         await _explain(context, gh, row, int(parent_id), actor=actor, association=association)
         return
@@ -61,14 +61,17 @@ async def on_pull_request_comment(event: sansio.Event, *, context: AppContext, j
         return
     if _is_bot(comment.get("user")) or command.rule is None or command.rule not in known_rules(Strategy.default()):
         return
+    repository = data["repository"]["full_name"]
+    actor = comment["user"]["login"]
+    gh = await context.github(int(data["installation"]["id"]))
     await context.record_feedback(
         [
             NewSignal(
-                repository=data["repository"]["full_name"],
+                repository=repository,
                 pull_number=int(issue["number"]),
                 rule=command.rule,
-                actor=comment["user"]["login"],
-                association=str(comment.get("author_association") or "NONE"),
+                actor=actor,
+                association=await context.association(gh, repository, actor, False),
                 signal=command.verb,
                 source="webhook",
                 occurred_at=utcnow(),

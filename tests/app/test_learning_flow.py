@@ -22,6 +22,7 @@ async def open_pull(
 ) -> Any:
     repo = fake.add_repo("octo/demo")
     repo.set_permission("maintainer", "write")
+    repo.set_permission("org-reader", "read")  # a member of the organisation without write access
     pull = repo.add_pull(base_files=base or {"app/util.py": UTIL}, changes=changes, author="maintainer")
     await deliver(fake, toasty, "pull_request", "opened.payload", pull)
     return pull
@@ -150,6 +151,14 @@ async def test_replies_ignore_mute_and_explain(fake_github: FakeGitHub, toasty: 
     assert "security.eval" in replies[0].json["body"]
     strategy = await toasty.app[CONTEXT].learning.strategy_for("octo/demo", None)
     assert strategy.rules["security.eval"].delivery == "comment"  # a stranger cannot mute a rule
+    modify = reply("@toasty mute security.eval", "org-reader", "MEMBER")
+    await deliver(fake_github, toasty, "pull_request_review_comment", "created.payload", pull, modify=modify)
+    strategy = await toasty.app[CONTEXT].learning.strategy_for("octo/demo", None)
+    assert strategy.rules["security.eval"].delivery == "comment"  # nor can an organisation member who only reads
+    fake_github.state.deleted_logins.add("gone")
+    modify = reply("@toasty mute security.eval", "gone", "MEMBER")
+    await deliver(fake_github, toasty, "pull_request_review_comment", "created.payload", pull, modify=modify)
+    assert ("mute", "gone", "NONE") in [(e.signal, e.actor, e.association) for e in await log(toasty)]
     await deliver(
         fake_github,
         toasty,

@@ -18,6 +18,7 @@ class GitHubState:
     def __init__(self, *, app_id: int = 424242, app_slug: str = "toasty", webhook_secret: str = "fake-webhook-secret"):
         self.ids = IdSequence()
         self.users: dict[str, User] = {}
+        self.deleted_logins: set[str] = set()
         owner = self.user("toasty-dev", kind="Organization")
         bot = User(f"{app_slug}[bot]", 190_000_000 + app_id % 1000, "Bot")
         self.users[bot.login] = bot

@@ -28,6 +28,8 @@ def get_permission(ctx: RequestContext) -> Reply:
     """GET /repos/{owner}/{repo}/collaborators/{username}/permission."""
     repo = ctx.repo()
     login = ctx.params["username"]
+    if login in ctx.state.deleted_logins:  # GitHub answers 404 for an account that no longer exists
+        raise not_found()
     default = "admin" if login == repo.owner.login else "none" if repo.private else "read"
     permission = repo.permissions.get(login, default)
     return Reply(body=collaborator_permission(ctx.urls, ctx.state.user(login), permission))
