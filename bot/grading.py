@@ -141,7 +141,9 @@ async def _grade_files(
     head_expressions = [f"{pull.head_sha}:{c.path}" for c in changes if c.status != "removed"]
     first = [config_expression, *head_expressions[: BLOBS_PER_QUERY - 1]]
     blobs = await contents.fetch_blobs(gh, pull.repository, first)
-    strategy = await context.learning.strategy_for(pull.repository, load_config(_text(blobs.get(config_expression))))
+    strategy = await context.learning.strategy_for(
+        pull.repository, load_config(_text(blobs.get(config_expression))), for_grading=True
+    )
     grading = plan(changes, strategy)
     wanted = [f"{pull.head_sha}:{c.path}" for c in grading.to_grade]
     blobs |= await contents.fetch_blobs(gh, pull.repository, [e for e in wanted if e not in blobs])

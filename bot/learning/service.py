@@ -53,14 +53,25 @@ class LearningService:
         self.priors = CollectivePriors()
         self._cache: dict[tuple[str, str], tuple[int, Strategy]] = {}
 
-    async def strategy_for(self, repository: str, config: ToastyConfig | None, now: datetime | None = None) -> Strategy:
-        """The strategy a grading of this repository uses (learning off in the config: defaults and config only)."""
+    async def strategy_for(
+        self, repository: str, config: ToastyConfig | None, now: datetime | None = None, *, for_grading: bool = False
+    ) -> Strategy:
+        """The strategy a grading of this repository uses (learning off in the config: defaults and config only).
+
+        Only gradings (`for_grading`) add to the strategy's history: it records what Toasty actually used, not
+        what a dashboard or an API caller with another config happened to ask for."""
         base = Strategy.default()
         if self.params.collective:
             base = apply_priors(base, self.priors, known_rules(base))
         configured = resolve_strategy(config, base=base)
         if config is not None and not config.learning:
             return configured
+        learned = await self._learned(repository, configured, now)
+        if for_grading:
+            await self._remember(repository, learned)
+        return learned
+
+    async def _learned(self, repository: str, configured: Strategy, now: datetime | None) -> Strategy:
         upto = await feedback.latest_id(self.database, repository)
         key = (repository, configured.digest)
         cached = self._cache.get(key)
@@ -77,10 +88,12 @@ class LearningService:
             priors=self.priors,
         )
         self._cache[key] = (upto, learned)
-        changed = await feedback.save_snapshot(self.database, repository, learned.feedback_upto, learned.to_json())
+        return learned
+
+    async def _remember(self, repository: str, strategy: Strategy) -> None:
+        changed = await feedback.save_snapshot(self.database, repository, strategy.feedback_upto, strategy.to_json())
         if changed and self.on_update is not None:
             self.on_update()
-        return learned
 
     async def refresh_priors(self, now: datetime | None = None) -> CollectivePriors:
         """Recompute the collective priors from every repository's log (per-rule counts and thresholds only)."""

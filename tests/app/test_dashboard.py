@@ -87,7 +87,7 @@ async def active_repository(fake: FakeGitHub, toasty: RunningApp) -> None:
                 for v in values
             ],
         )
-        await learning.strategy_for("octo/demo", None)
+        await learning.strategy_for("octo/demo", None, for_grading=True)  # as the next grading would
 
 
 async def test_sign_in_overview_repository_page_and_screenshot(

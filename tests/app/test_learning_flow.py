@@ -6,8 +6,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.engine.strategy import parse_strategy
 from bot.jobs.reactions import poll_reactions
 from bot.report.comment import parse_marker
+from bot.store import feedback
 from bot.store.models import Feedback
 from bot.web.keys import CONTEXT
 from tests.app.conftest import RunningApp
@@ -194,3 +196,12 @@ async def test_resolved_threads_and_fixed_findings_are_recorded(fake_github: Fak
     author, association = payload["user"]["login"], payload["author_association"]
     assert ("fixed", author, "security.eval", association) in entries  # the comment's finding went away
     assert not any(e[0] == "fixed" and e[2] == "security.shell-true" for e in entries)
+
+
+async def test_strategy_history_records_gradings_not_reads(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    pinned = {".github/toasty.yml": "rules:\n  complexity.cyclomatic: {threshold: 25}\n", "app/util.py": UTIL}
+    await open_pull(fake_github, toasty, {"app/risky.py": RISKY}, base=pinned)
+    history = await feedback.snapshots(toasty.database, "octo/demo")
+    assert [parse_strategy(s.document).rules["complexity.cyclomatic"].threshold for s in history] == [25]
+    await toasty.app[CONTEXT].learning.strategy_for("octo/demo", None)  # the dashboard's and the API's view
+    assert len(await feedback.snapshots(toasty.database, "octo/demo")) == 1
