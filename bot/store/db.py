@@ -17,6 +17,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+POSTGRES_CONNECTIONS = 15
+"""Per replica: the job workers, webhook acknowledgements and API calls share them; docs/deployment.md sizes by it."""
 
 class Database:
     """An async engine and a session factory; one per process."""
@@ -29,8 +31,8 @@ class Database:
             # connections wait for each other in its busy handler's sleeps (hundreds of milliseconds under load)
             # where a queue in the event loop waits only as long as the work ahead of it.
             options.update(connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60)
-        else:  # a server may drop idle connections; a file cannot
-            options.update(pool_pre_ping=True, pool_size=20, max_overflow=10)
+        else:  # a server may drop idle connections; a file cannot. Kept open, not churned (docs/deployment.md)
+            options.update(pool_pre_ping=True, pool_size=POSTGRES_CONNECTIONS, max_overflow=0)
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
