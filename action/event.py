@@ -27,7 +27,8 @@ class Target:
     """The commit the change starts from (a pull request's merge base); None to grade every file of `head`."""
     head: str
     pull_number: int | None = None
-    from_fork: bool = False
+    read_only_token: bool = False
+    """A fork's pull request under `pull_request`: GitHub gives the workflow a read-only token."""
     config_revision: str | None = None
     """Where the configuration is read: the base commit for pull requests (the change cannot alter its rules)."""
 
@@ -46,14 +47,14 @@ def read_event(path: str | None) -> dict[str, Any]:
 def target_for(event_name: str, event: dict[str, Any], repo: Path) -> Target:
     """The range a workflow run grades."""
     if event_name in PULL_REQUEST_EVENTS and "pull_request" in event:
-        return _pull_request(event["pull_request"], repo)
+        return _pull_request(event["pull_request"], repo, forks_read_only=event_name == "pull_request")
     if event_name == "push" and event.get("after") and event["after"] != NULL_SHA:
         return _push(str(event.get("before") or NULL_SHA), str(event["after"]), repo)
     head = _resolve(repo, "HEAD")
     return Target(base=_parent(repo, head), head=head)
 
 
-def _pull_request(pull: dict[str, Any], repo: Path) -> Target:
+def _pull_request(pull: dict[str, Any], repo: Path, *, forks_read_only: bool) -> Target:
     base, head = str(pull["base"]["sha"]), str(pull["head"]["sha"])
     _ensure(repo, base, "the pull request's base commit")
     _ensure(repo, head, "the pull request's head commit")
@@ -62,7 +63,7 @@ def _pull_request(pull: dict[str, Any], repo: Path) -> Target:
         base=_merge_base(repo, base, head),
         head=head,
         pull_number=int(pull["number"]),
-        from_fork=fork,
+        read_only_token=fork and forks_read_only,
         config_revision=base,
     )
 

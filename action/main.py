@@ -45,6 +45,11 @@ from bot.report.sarif import dumps, to_sarif
 log = logging.getLogger("toasty.action")
 EXIT_PASSED, EXIT_BELOW_MINIMUM, EXIT_ERROR = 0, 1, 2
 MAX_STRATEGY_BYTES = 1_000_000
+FORK_NOTE = (
+    "No review posted: this pull request comes from a fork, and GitHub gives such workflows a read-only token "
+    "(`comment: always` tries anyway, e.g. under pull_request_target). The annotations, summary and SARIF carry "
+    "the findings."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +188,9 @@ def _review(run: _Run, grade: PullRequestGrade, change: Change) -> str:
         return ""
     if inputs.github_token is None:
         return "No review posted: no token was given."
+    if inputs.comment == "auto" and target.read_only_token:
+        run.out.write(f"::notice title=Toasty::{escape_data(FORK_NOTE)}\n")
+        return FORK_NOTE
     api = env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
     pull = PullRequest(
         repository=env.get("GITHUB_REPOSITORY", ""),
@@ -193,7 +201,7 @@ def _review(run: _Run, grade: PullRequestGrade, change: Change) -> str:
         token=inputs.github_token.get_secret_value(),
     )
     outcome = asyncio.run(review(pull, grade, change.commentable, run.strategy))
-    if outcome.posted == 0 and "may not write" in outcome.note:
+    if outcome.posted == 0 and "may not write" in outcome.note and inputs.comment == "always":
         run.out.write(f"::warning title=Toasty::{escape_data(outcome.note)}\n")
     log.info(outcome.note)
     return outcome.note

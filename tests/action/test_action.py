@@ -85,12 +85,18 @@ async def test_a_read_only_token_says_so_and_carries_on(
         "GITHUB_API_URL": fake_github.api_url,
         "GITHUB_EVENT_PATH": str(work.pull_request_event(tmp_path, fork=True)),
     }
-    run = await work.run(tmp_path, monkeypatch, github_token=read_only.token)
+    run = await work.run(tmp_path, monkeypatch, github_token=read_only.token)  # comment: auto
     assert run.status == 0
     assert not pull.reviews
-    assert any(line.startswith("::warning title=Toasty::No review posted") for line in run.log.splitlines())
-    assert "forks the workflow token is read-only" in run.summary
+    assert not fake_github.requests("pulls/create-review")  # auto does not try what a fork's token cannot do
+    assert "comes from a fork" in run.summary
+    assert "::notice title=Toasty::No review posted: this pull request comes from a fork" in run.log
     assert run.outputs["findings"] == "2"
+    tried = await work.run(tmp_path, monkeypatch, github_token=read_only.token, comment="always")
+    assert tried.status == 0
+    assert not pull.reviews
+    assert any(line.startswith("::warning title=Toasty::No review posted") for line in tried.log.splitlines())
+    assert "forks the workflow token is read-only" in tried.summary
     fake_github.take_invalid_requests()
 
 
