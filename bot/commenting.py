@@ -98,20 +98,20 @@ def _explores(seed: str, rate: float) -> bool:
 def _exploration(
     findings: Iterable[Finding], commentable: Mapping[str, Commentable], strategy: Strategy
 ) -> CommentTarget | None:
-    """A finding Toasty would stay quiet about (a probe, or a rule learning quietened), unless the repository's own
-    config chose that quiet: from the rule the team has not voted on for longest, so each gets asked about in turn
-    and a team that changed its mind about a quiet rule gets the chance to say so."""
+    """A finding Toasty would stay quiet about (a probe, or a rule learning quietened), unless the quiet was chosen
+    (the repository's config, or someone's `@toasty mute`): from the rule the team has not voted on for longest, so
+    each gets asked about in turn and a team that changed its mind about a quiet rule gets the chance to say so."""
 
     def last_heard(finding: Finding) -> datetime:
         learned = strategy.learned.get(finding.rule)
         return learned.last_heard if learned is not None and learned.last_heard is not None else _NEVER
 
+    def chosen_quiet(rule: str) -> bool:
+        learned = strategy.learned.get(rule)
+        return f"rules.{rule}.delivery" in strategy.pinned or (learned is not None and learned.muted)
+
     candidates = sorted(
-        (
-            f
-            for f in findings
-            if f.delivery in ("probe", "annotation", "silent") and f"rules.{f.rule}.delivery" not in strategy.pinned
-        ),
+        (f for f in findings if f.delivery in ("probe", "annotation", "silent") and not chosen_quiet(f.rule)),
         key=lambda f: (last_heard(f), -f.severity.rank, f.fingerprint),
     )
     for finding in candidates:

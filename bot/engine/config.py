@@ -95,10 +95,18 @@ class OverrideConfig(_Strict):
     rules: dict[str, RuleEntry] = Field(default_factory=dict)
 
 
+RULE_ID_PATTERN = r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$"
+
+
+def is_rule_id(text: str) -> bool:
+    """Whether text is shaped like a rule id: a built-in one, a plugin's, or one a repository's config defines."""
+    return len(text) <= 80 and re.fullmatch(RULE_ID_PATTERN, text) is not None
+
+
 class CustomRuleConfig(_Strict):
     """A regular-expression rule written in the repository's config, run with a linear-time engine."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$", max_length=80)
+    id: str = Field(pattern=RULE_ID_PATTERN, max_length=80)
     pattern: str = Field(min_length=1, max_length=MAX_PATTERN_LENGTH)
     message: str = Field(min_length=1, max_length=1000)
     severity: Severity = Severity.MINOR

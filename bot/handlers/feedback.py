@@ -9,6 +9,7 @@ from gidgethub import sansio
 
 from bot.commands import Command, parse_command
 from bot.context import AppContext, Job
+from bot.engine.config import is_rule_id
 from bot.engine.grader import known_rules
 from bot.engine.rules import format_number
 from bot.engine.strategy import Strategy, parse_strategy
@@ -59,7 +60,7 @@ async def on_pull_request_comment(event: sansio.Event, *, context: AppContext, j
     issue = data.get("issue") or {}
     if command is None or command.verb not in ("mute", "unmute") or not issue.get("pull_request"):
         return
-    if _is_bot(comment.get("user")) or command.rule is None or command.rule not in known_rules(Strategy.default()):
+    if _is_bot(comment.get("user")) or command.rule is None or not is_rule_id(command.rule):
         return
     repository = data["repository"]["full_name"]
     actor = comment["user"]["login"]
@@ -142,10 +143,11 @@ async def _toasty_comment(
 
 
 def _rule(command: Command, replied_rule: str) -> str | None:
-    """The rule a command is about: the one it names (if Toasty knows it), else the one replied to."""
+    """The rule a command is about: the one it names (custom rules too: the config defines them), else the one
+    replied to."""
     if command.rule is None:
         return replied_rule
-    return command.rule if command.rule in known_rules(Strategy.default()) or command.rule == replied_rule else None
+    return command.rule if is_rule_id(command.rule) else None
 
 
 def _signal(row: ReviewComment, command: Command, rule: str, actor: str, association: str) -> NewSignal:

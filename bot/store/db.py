@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 POSTGRES_CONNECTIONS = 15
 """Per replica: the job workers, webhook acknowledgements and API calls share them; docs/deployment.md sizes by it."""
 
+
 class Database:
     """An async engine and a session factory; one per process."""
 

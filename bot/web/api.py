@@ -10,9 +10,8 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from bot.engine import ChangedFile, ConfigError, DiffError, Strategy, grade_change, load_config, parse_diff
-from bot.engine.config import describe_validation_error
-from bot.engine.grader import known_rules
+from bot.engine import ChangedFile, ConfigError, DiffError, grade_change, load_config, parse_diff
+from bot.engine.config import describe_validation_error, is_rule_id
 from bot.engine.strategy import resolve_strategy
 from bot.learning.learner import CollectivePriors
 from bot.store import analytics, feedback
@@ -96,8 +95,8 @@ async def reset_strategy(request: web.Request) -> web.Response:
     """DELETE …/strategy[?rule=R]: learning starts again from here (the log keeps everything)."""
     repository, principal = await _repository(request, "admin")
     rule = request.query.get("rule") or None
-    if rule is not None and rule not in known_rules(Strategy.default()):
-        raise api_error(422, "unknown_rule", f"no rule {rule!r}")
+    if rule is not None and not is_rule_id(rule):
+        raise api_error(422, "unknown_rule", f"{rule!r} is not a rule id (like complexity.cyclomatic)")
     await request.app[CONTEXT].record_feedback(
         [
             NewSignal(

@@ -205,3 +205,23 @@ async def test_strategy_history_records_gradings_not_reads(fake_github: FakeGitH
     assert [parse_strategy(s.document).rules["complexity.cyclomatic"].threshold for s in history] == [25]
     await toasty.app[CONTEXT].learning.strategy_for("octo/demo", None)  # the dashboard's and the API's view
     assert len(await feedback.snapshots(toasty.database, "octo/demo")) == 1
+
+
+async def test_a_conversation_command_mutes_a_custom_rule(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    config = "custom_rules:\n  - id: custom.no-print\n    pattern: 'print\\('\n    message: Use the logger\n"
+    base = {".github/toasty.yml": config, "app/util.py": UTIL}
+    pull = await open_pull(fake_github, toasty, {"app/chatty.py": '"""M."""\nprint("hello")\n'}, base=base)
+    assert "custom.no-print" in comments_by_rule(pull)
+
+    def command(payload: dict[str, Any]) -> None:
+        payload["issue"]["pull_request"] = {"url": f"{fake_github.api_url}/repos/octo/demo/pulls/{pull.number}"}
+        payload["comment"].update(body="Thanks.\n@toasty mute custom.no-print", author_association="MEMBER")
+        payload["comment"]["user"].update(login="maintainer", type="User")
+
+    await deliver(fake_github, toasty, "issue_comment", "created.with-installation.payload", pull, modify=command)
+    assert [(e.signal, e.rule, e.association) for e in await log(toasty)] == [
+        ("mute", "custom.no-print", "COLLABORATOR")
+    ]
+    pull.push({"app/chatty.py": '"""M."""\nprint("hello")\nprint("again")\n'})
+    await deliver(fake_github, toasty, "pull_request", "synchronize.payload", pull)
+    assert len(comments_by_rule(pull)["custom.no-print"]) == 1  # muted: the new print got no comment
