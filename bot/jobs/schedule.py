@@ -1,4 +1,5 @@
-"""Timed work in the server's event loop (apscheduler): polling reactions, refreshing the collective priors."""
+"""Timed work in the server's event loop (apscheduler): polling reactions, refreshing the collective priors,
+resubmitting forgotten deliveries and forgetting old finished ones."""
 
 from __future__ import annotations
 
@@ -13,22 +14,23 @@ from bot.context import AppContext
 from bot.jobs.reactions import poll_reactions
 from bot.jobs.runner import JobRunner
 from bot.logs import log_context
+from bot.store import deliveries
 from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
 PRIORS_EVERY = timedelta(hours=1)
-
-
 SWEEP_EVERY = timedelta(seconds=30)
+PRUNE_EVERY = timedelta(hours=6)
 
 
 def schedule_learning(context: AppContext, runner: JobRunner) -> AsyncIOScheduler:
-    """The reaction poll every TOASTY_POLL_MINUTES (first run one interval after start), the priors hourly, and a
-    sweep for deliveries nobody is working on (another replica crashed) every half minute."""
+    """The reaction poll every TOASTY_POLL_MINUTES (first run one interval after start), the priors hourly, a sweep
+    for deliveries nobody is working on (another replica crashed) every half minute, and old deliveries pruned."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     _every(scheduler, SWEEP_EVERY, _sweep, runner, name="sweep-deliveries")
     _every(scheduler, timedelta(minutes=context.settings.poll_minutes), _poll, context, name="poll-reactions")
     _every(scheduler, PRIORS_EVERY, _refresh_priors, context, name="collective-priors")
+    _every(scheduler, PRUNE_EVERY, _prune, context, name="prune-deliveries")
     return scheduler
 
 
@@ -75,3 +77,14 @@ async def _sweep(runner: JobRunner) -> None:
             return
         if found:
             log.info("resubmitted %d deliveries nobody was working on", found)
+
+
+async def _prune(context: AppContext) -> None:
+    with log_context(job="prune-deliveries"):
+        try:
+            removed = await deliveries.prune(context.database)
+        except Exception:
+            log.exception("pruning old deliveries failed")
+            return
+        if removed:
+            log.info("forgot %d finished deliveries GitHub can no longer redeliver", removed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.db import Database
@@ -37,7 +37,7 @@ _CLAIM = (
         Delivery.attempts,
     )
 )
-_FINISH = (
+_RESCHEDULE = (
     update(Delivery)
     .where(Delivery.id == bindparam("delivery_id"))
     .values(
@@ -50,6 +50,10 @@ _FINISH = (
         lease_until=None,
     )
 )
+# A finished delivery keeps its id (to recognise redeliveries) but not its body: bodies can quote source code.
+_FINISH = _RESCHEDULE.values(payload="{}")
+KEEP_FINISHED = timedelta(days=8)
+"""Longer than GitHub lets anyone redeliver (3 days on github.com, 7 on Enterprise Server): duplicates stay known."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +144,7 @@ async def abandoned(database: Database, older_than: timedelta) -> list[str]:
 
 
 async def finish(database: Database, delivery_id: str, state: str, error: str | None = None) -> None:
-    """Mark a delivery done, failed or ignored (the attempt that ended is counted)."""
+    """Mark a delivery done, failed or ignored (the attempt that ended is counted) and drop its body."""
     async with database.engine.begin() as connection:
         await connection.execute(
             _FINISH,
@@ -153,10 +157,20 @@ async def reschedule(database: Database, delivery_id: str, delay: timedelta, rea
     when = utcnow() + delay
     async with database.engine.begin() as connection:
         await connection.execute(
-            _FINISH,
+            _RESCHEDULE,
             {"delivery_id": delivery_id, "new_state": "retry", "reason": reason, "finished": None, "retry_at": when},
         )
     return when
+
+
+async def prune(database: Database, now: datetime | None = None) -> int:
+    """Forget finished deliveries older than KEEP_FINISHED (GitHub can no longer redeliver them); how many."""
+    cutoff = (now or utcnow()) - KEEP_FINISHED
+    async with database.engine.begin() as connection:
+        result = await connection.execute(
+            delete(Delivery).where(Delivery.state.not_in(UNFINISHED), Delivery.received_at < cutoff)
+        )
+    return result.rowcount
 
 
 async def unfinished(database: Database) -> list[tuple[str, datetime | None]]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from concurrent.futures import Executor
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
 from bot.store import deliveries
-from bot.store.models import Delivery, ReviewComment
+from bot.store.models import Delivery, ReviewComment, utcnow
 from bot.web.keys import RUNNER
 from tests.app.conftest import RunningApp, app_settings, start_app
 from tests.app.scenarios import RISKY, UTIL, branchy
@@ -64,6 +65,7 @@ async def test_long_rate_limit_reschedules_the_delivery_and_resumes_the_same_che
         (row,) = (await session.scalars(select(Delivery).where(Delivery.event == "pull_request"))).all()
     assert row.state == "retry"
     assert row.not_before is not None
+    assert '"pull_request"' in row.payload  # kept for the next attempt
     (run,) = pull.repo.check_runs.values()
     assert run.status == "in_progress"
     # the reset time arrives: the runner picks the delivery up again
@@ -73,7 +75,9 @@ async def test_long_rate_limit_reschedules_the_delivery_and_resumes_the_same_che
     await toasty.settle()
     assert len(pull.repo.check_runs) == 1
     assert run.status == "completed"
-    assert (await deliveries.get(toasty.database, row.id)).state == "done"  # type: ignore[union-attr]
+    finished = await deliveries.get(toasty.database, row.id)
+    assert finished is not None
+    assert (finished.state, finished.payload) == ("done", "{}")  # the body (it can quote code) is not kept
 
 
 async def test_server_errors_are_retried_then_succeed(fake_github: FakeGitHub, toasty: RunningApp) -> None:
@@ -170,3 +174,23 @@ async def test_installation_tokens_are_cached_and_renewed_when_github_revokes_th
     assert fake_github.count("apps/create-installation-access-token") == 2
     assert len(third.reviews) == 1
     fake_github.take_invalid_requests()  # the one request made with the revoked token
+
+
+async def test_finished_deliveries_are_forgotten_once_github_cannot_redeliver_them(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    opened = fake_github.webhook("pull_request", "opened.payload", pull=pull)
+    assert (await fake_github.deliver(opened, toasty.webhook_url)).status_code == 202
+    await toasty.settle()
+    waiting = fake_github.webhook("pull_request", "synchronize.payload", pull=pull)
+    await fake_github.deliver(waiting, toasty.webhook_url)
+    await toasty.settle()
+    async with toasty.database.session() as session:
+        await session.execute(update(Delivery).where(Delivery.id == waiting.delivery_id).values(state="retry"))
+    now = utcnow()
+    assert await deliveries.prune(toasty.database, now + timedelta(days=7)) == 0  # still redeliverable
+    assert (await fake_github.deliver(opened, toasty.webhook_url)).status_code == 200  # so still a duplicate
+    assert await deliveries.prune(toasty.database, now + timedelta(days=9)) == 1
+    assert await deliveries.get(toasty.database, opened.delivery_id) is None
+    assert await deliveries.get(toasty.database, waiting.delivery_id) is not None  # unfinished work is never dropped
