@@ -118,6 +118,9 @@ class JobRunner:
             worker.cancel()
         await asyncio.gather(*self.workers, return_exceptions=True)
         self.workers = []
+        released = await deliveries.release(self.database, self.replica)
+        if released:
+            log.info("released %d deliveries cut short by the stop; the next start resumes them", released)
 
     async def _idle(self) -> None:
         while self.running:

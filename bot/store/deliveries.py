@@ -152,6 +152,17 @@ async def finish(database: Database, delivery_id: str, state: str, error: str | 
         )
 
 
+async def release(database: Database, replica: str) -> int:
+    """Give up this replica's claims (it is stopping), so a restart resumes them now, not when the lease ends."""
+    async with database.engine.begin() as connection:
+        result = await connection.execute(
+            update(Delivery)
+            .where(Delivery.claimed_by == replica, Delivery.state.in_(UNFINISHED))
+            .values(claimed_by=None, lease_until=None)
+        )
+    return result.rowcount
+
+
 async def reschedule(database: Database, delivery_id: str, delay: timedelta, reason: str) -> datetime:
     """Put a delivery back for later (a rate limit, GitHub unavailable); the attempt is counted. Returns when."""
     when = utcnow() + delay

@@ -67,6 +67,33 @@ async def test_a_crashed_replicas_lapsed_lease_is_swept_up(database_url: str) ->
         await database.dispose()
 
 
+async def test_a_job_cut_short_by_a_stop_is_resumed_by_the_next_start(database_url: str) -> None:
+    database = Database(database_url)
+    await database.migrate()
+    started, done = asyncio.Event(), []
+
+    async def slow(delivery: PendingDelivery, final: bool) -> None:
+        started.set()
+        await asyncio.sleep(3600)
+
+    async def quick(delivery: PendingDelivery, final: bool) -> None:
+        done.append(delivery.id)
+
+    first = JobRunner(database, slow)
+    try:
+        await deliveries.record(database, NewDelivery("long", "ping", None, None, None, "{}"))
+        await first.start()
+        await started.wait()
+        await first.stop(grace=0.1)
+        second = JobRunner(database, quick)  # a new process: another replica name
+        await second.start()
+        await second.drain()
+        await second.stop()
+        assert done == ["long"]  # now, not when the first one's 15-minute lease ends
+    finally:
+        await database.dispose()
+
+
 async def test_only_one_replica_holds_a_scheduled_jobs_lock(database_url: str) -> None:
     first, second = Database(database_url), Database(database_url)
     await first.migrate()
