@@ -72,7 +72,7 @@ class JobRunner:
 
     def submit(self, delivery_id: str) -> None:
         """Queue a recorded delivery for processing now."""
-        self.timers.pop(delivery_id, None)
+        self._cancel_timer(delivery_id)
         self.waiting_since.setdefault(delivery_id, time.monotonic())
         self.queue.put_nowait(delivery_id)
         self._gauge()
@@ -96,7 +96,13 @@ class JobRunner:
         if delay <= 0:
             self.submit(delivery_id)
         else:
+            self._cancel_timer(delivery_id)
             self.timers[delivery_id] = asyncio.get_running_loop().call_later(delay, self.submit, delivery_id)
+
+    def _cancel_timer(self, delivery_id: str) -> None:
+        timer = self.timers.pop(delivery_id, None)
+        if timer is not None:
+            timer.cancel()  # harmless when it is the timer now firing
 
     @property
     def depth(self) -> int:
