@@ -105,9 +105,12 @@ async def _grade(context: AppContext, gh: GitHubClient, pull: PullRequestRef, jo
             log.info("draft pull request %s#%s skipped", pull.repository, pull.number)
             return
     grading = await gradings.start(context.database, pull.new_grading(), job.delivery_id)
+    if grading.status == "completed":  # the check run says it all; only the review failed
+        await _review_again(context, gh, pull, grading.id, grading.comments or 0)
+        return
     check_run_id = grading.check_run_id
     if check_run_id is None:
-        check_run_id = await checks.create(gh, pull.repository, pull.head_sha, job.delivery_id)
+        check_run_id = await _open_check_run(gh, pull, job)
         await gradings.set_check_run(context.database, grading.id, check_run_id)
     run = _Run(context, gh, pull, grading.id, check_run_id)
     try:
@@ -126,10 +129,27 @@ async def _grade(context: AppContext, gh: GitHubClient, pull: PullRequestRef, jo
     conclusion = _conclusion(grade, strategy)
     output = _output(grade, [summary_section(strategy)])
     await checks.complete(gh, pull.repository, check_run_id, conclusion, output, annotations=_annotations(grade))
-    await gradings.complete(context.database, grading.id, grade, conclusion)
     await _record_fixes(context, pull, grade)
-    posted = await _review(run, grade, strategy, commentable)
+    await gradings.complete(context.database, grading.id, grade, conclusion)
+    posted = await _review(context, gh, pull, grade, strategy=strategy, commentable=commentable)
     await gradings.set_comment_count(context.database, grading.id, posted)
+
+
+async def _open_check_run(gh: GitHubClient, pull: PullRequestRef, job: Job) -> int:
+    """Create the check run; a retry first looks for the one an earlier attempt's unanswered request created."""
+    found = await checks.find_open(gh, pull.repository, pull.head_sha, job.delivery_id) if job.attempt > 1 else None
+    return found if found is not None else await checks.create(gh, pull.repository, pull.head_sha, job.delivery_id)
+
+
+async def _review_again(context: AppContext, gh: GitHubClient, pull: PullRequestRef, grading_id: int, had: int) -> None:
+    """A retry after the review step failed: grade again (no check run) and post only what GitHub lacks."""
+    files = await contents.list_files(gh, pull.repository, pull.number)
+    try:
+        grade, strategy, commentable = await _grade_files(context, gh, pull, files)
+    except ConfigError:
+        return  # the config changed since the check run was completed; nothing sensible to review
+    posted = await _review(context, gh, pull, grade, strategy=strategy, commentable=commentable)
+    await gradings.set_comment_count(context.database, grading_id, had + posted)
 
 
 async def _grade_files(
@@ -252,15 +272,20 @@ def _annotations(grade: PullRequestGrade) -> list[checks.Annotation]:
 
 
 async def _review(
-    run: _Run, grade: PullRequestGrade, strategy: Strategy, commentable: Mapping[str, Commentable]
+    context: AppContext,
+    gh: GitHubClient,
+    pull: PullRequestRef,
+    grade: PullRequestGrade,
+    *,
+    strategy: Strategy,
+    commentable: Mapping[str, Commentable],
 ) -> int:
-    """Post one review with the new comments worth posting; returns how many were posted."""
-    context, gh, pull = run.context, run.gh, run.pull
-    await _settle_pending(context, gh, pull)
+    """Post one review with the new comments worth posting; returns how many were posted (found posted too)."""
+    settled = await _settle_pending(context, gh, pull)
     already = await gradings.commented_fingerprints(context.database, pull.key)
     targets = choose_comments(grade, commentable, already, strategy, seed=pull.head_sha)
     if not targets:
-        return 0
+        return settled
     await gradings.add_pending(context.database, pull.key, pull.head_sha, _planned(targets))
     body = render_review_body(grade, len(targets), len(grade.visible_findings))
     result = await post_review(gh, pull.repository, pull.number, commit_id=pull.head_sha, body=body, targets=targets)
@@ -268,7 +293,7 @@ async def _review(
         context.database, pull.key, [t.finding.fingerprint for t in result.posted], "posted", result.review_id
     )
     await gradings.mark_comments(context.database, pull.key, [t.finding.fingerprint for t in result.dropped], "dropped")
-    return len(result.posted)
+    return settled + len(result.posted)
 
 
 def _planned(targets: Sequence[CommentTarget]) -> list[PlannedComment]:
@@ -307,11 +332,12 @@ async def _record_fixes(context: AppContext, pull: PullRequestRef, grade: PullRe
         log.info("%d commented finding(s) fixed on %s#%s", len(signals), pull.repository, pull.number)
 
 
-async def _settle_pending(context: AppContext, gh: GitHubClient, pull: PullRequestRef) -> None:
-    """After a crash between writing comments down and hearing GitHub's answer, ask GitHub what it has."""
+async def _settle_pending(context: AppContext, gh: GitHubClient, pull: PullRequestRef) -> int:
+    """After a crash between writing comments down and hearing GitHub's answer, ask GitHub what it has; returns
+    how many of the comments it has."""
     pending = await gradings.pending_comments(context.database, pull.key, pull.head_sha)
     if not pending:
-        return
+        return 0
     posted = set()
     async for comment in gh.getiter(f"/repos/{pull.repository}/pulls/{pull.number}/comments?per_page=100"):
         marker = parse_marker(comment.get("body", ""))
@@ -320,6 +346,7 @@ async def _settle_pending(context: AppContext, gh: GitHubClient, pull: PullReque
     waiting = {row.fingerprint for row in pending}
     await gradings.mark_comments(context.database, pull.key, waiting & posted, "posted")
     await gradings.mark_comments(context.database, pull.key, waiting - posted, "dropped")
+    return len(waiting & posted)
 
 
 async def _report_config_error(run: _Run, error: ConfigError) -> None:
