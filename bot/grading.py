@@ -40,6 +40,14 @@ RETRY_DELAYS = (30.0, 120.0, 600.0)
 """When GitHub keeps failing: wait this long before the second, third and fourth attempt."""
 
 
+class Superseded(Exception):
+    """The pull request's head moved on: its files and patches are no longer those of the commit being graded."""
+
+    def __init__(self, newer_sha: str) -> None:
+        super().__init__(f"superseded by {newer_sha}")
+        self.newer_sha = newer_sha
+
+
 @dataclass(frozen=True, slots=True)
 class _Run:
     """One grading in progress: who grades, what, and the check run it reports on."""
@@ -119,6 +127,9 @@ async def _grade(context: AppContext, gh: GitHubClient, pull: PullRequestRef, jo
     except ConfigError as error:
         await _report_config_error(run, error)
         return
+    except Superseded as newer:
+        await _report_superseded(run, newer.newer_sha)
+        return
     except (RetryLater, asyncio.CancelledError):
         raise
     except Exception as error:
@@ -146,8 +157,8 @@ async def _review_again(context: AppContext, gh: GitHubClient, pull: PullRequest
     files = await contents.list_files(gh, pull.repository, pull.number)
     try:
         grade, strategy, commentable = await _grade_files(context, gh, pull, files)
-    except ConfigError:
-        return  # the config changed since the check run was completed; nothing sensible to review
+    except (ConfigError, Superseded):
+        return  # the config or the head changed since the check run was completed; nothing sensible to review
     posted = await _review(context, gh, pull, grade, strategy=strategy, commentable=commentable)
     await gradings.set_comment_count(context.database, grading_id, had + posted)
 
@@ -160,7 +171,9 @@ async def _grade_files(
     config_expression = _config_expression(pull)
     head_expressions = [f"{pull.head_sha}:{c.path}" for c in changes if c.status != "removed"]
     first = [config_expression, *head_expressions[: BLOBS_PER_QUERY - 1]]
-    blobs = await contents.fetch_blobs(gh, pull.repository, first)
+    blobs, head_now = await contents.fetch_blobs_and_head(gh, pull.repository, pull.number, first)
+    if head_now is not None and head_now != pull.head_sha:
+        raise Superseded(head_now)
     strategy = await context.learning.strategy_for(pull.repository, load_config(_text(blobs.get(config_expression))))
     grading = plan(changes, strategy)
     wanted = [f"{pull.head_sha}:{c.path}" for c in grading.to_grade]
@@ -360,6 +373,19 @@ async def _report_config_error(run: _Run, error: ConfigError) -> None:
     output = checks.Output(title=f"{CONFIG_PATH} is invalid", summary=summary[:65_000])
     await checks.complete(run.gh, pull.repository, run.check_run_id, "failure", output)
     await gradings.complete(run.context.database, run.grading_id, None, "failure", error=str(error))
+
+
+async def _report_superseded(run: _Run, newer_sha: str) -> None:
+    """A late grading of an older commit says which commit supersedes it and posts no review: the pull request's
+    files now describe the newer commit, and grading them against the older one would mix the two."""
+    pull = run.pull
+    summary = (
+        f"The pull request moved on to {newer_sha} before Toasty could grade {pull.head_sha}; "
+        f"the grading of {newer_sha} is the one that counts. Use **Re-grade** there if it is missing."
+    )
+    output = checks.Output(title=f"Superseded by {newer_sha[:7]}", summary=summary)
+    await checks.complete(run.gh, pull.repository, run.check_run_id, "neutral", output)
+    await gradings.complete(run.context.database, run.grading_id, None, "neutral", error=f"superseded by {newer_sha}")
 
 
 async def _report_failure(run: _Run, error: Exception) -> None:
