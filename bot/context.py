@@ -15,6 +15,7 @@ from cachetools import LRUCache, TTLCache
 from bot.github import feedback as github_feedback
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
+from bot.jobs.runner import MAX_RESCHEDULES
 from bot.learning.service import LearningService
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -94,3 +95,8 @@ class Job:
     delivery_id: str
     attempt: int
     final: bool
+
+    @property
+    def last_chance(self) -> bool:
+        """Whether the runner gives the delivery up if this attempt asks to be resumed later (RetryLater)."""
+        return self.attempt >= MAX_RESCHEDULES

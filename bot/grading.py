@@ -124,26 +124,36 @@ async def _grade(context: AppContext, gh: GitHubClient, pull: PullRequestRef, jo
     try:
         files = await contents.list_files(gh, pull.repository, pull.number)
         grade, strategy, commentable = await _grade_files(context, gh, pull, files)
+        conclusion = _conclusion(grade, strategy)
+        output = _output(grade, [summary_section(strategy)])
+        await checks.complete(gh, pull.repository, check_run_id, conclusion, output, annotations=_annotations(grade))
     except ConfigError as error:
         await _report_config_error(run, error)
         return
     except Superseded as newer:
         await _report_superseded(run, newer.newer_sha)
         return
-    except (RetryLater, asyncio.CancelledError):
+    except asyncio.CancelledError:
         raise
     except Exception as error:
-        if isinstance(error, GitHubUnavailable) and not job.final:
-            raise
+        if not _gives_up(error, job):
+            raise  # tried again later, on the same check run
         await _report_failure(run, error)
         raise
-    conclusion = _conclusion(grade, strategy)
-    output = _output(grade, [summary_section(strategy)])
-    await checks.complete(gh, pull.repository, check_run_id, conclusion, output, annotations=_annotations(grade))
     await _record_fixes(context, pull, grade)
     await gradings.complete(context.database, grading.id, grade, conclusion)
     posted = await _review(context, gh, pull, grade, strategy=strategy, commentable=commentable)
     await gradings.set_comment_count(context.database, grading.id, posted)
+
+
+def _gives_up(error: Exception, job: Job) -> bool:
+    """Whether this failure ends the delivery (so the check run must be completed now): anything but a wait,
+    unless the runner will not reschedule the delivery again."""
+    if isinstance(error, RetryLater):
+        return job.last_chance
+    if isinstance(error, GitHubUnavailable):
+        return job.final
+    return True
 
 
 async def _open_check_run(gh: GitHubClient, pull: PullRequestRef, job: Job) -> int:

@@ -236,3 +236,29 @@ async def test_a_check_run_github_created_but_answered_502_is_reused_by_the_retr
     (run,) = pull.repo.check_runs.values()
     assert (run.status, run.conclusion) == ("completed", "success")
     assert len(pull.reviews) == 1
+
+
+async def test_when_the_runner_gives_up_waiting_the_check_run_says_so(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.primary_rate_limit_next("pulls/list-files", reset_in=3600)
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    async with toasty.database.session() as session:  # the delivery has been rescheduled as often as allowed
+        await session.execute(update(Delivery).where(Delivery.event == "pull_request").values(attempts=19))
+    fake_github.primary_rate_limit_next("pulls/list-files", reset_in=3600)
+    assert (await retry_now(toasty)).state == "failed"
+    (run,) = pull.repo.check_runs.values()
+    assert (run.status, run.conclusion) == ("completed", "neutral")
+    assert run.output["title"] == "Toasty could not finish grading"
+
+
+async def test_a_check_run_github_refused_to_complete_is_not_left_in_progress(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.fail_next("checks/update", status=422)
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    (run,) = pull.repo.check_runs.values()
+    assert (run.status, run.conclusion) == ("completed", "neutral")
+    assert len(pull.reviews) == 0
