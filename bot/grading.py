@@ -356,13 +356,16 @@ async def _record_fixes(context: AppContext, pull: PullRequestRef, grade: PullRe
 
 
 async def _settle_pending(context: AppContext, gh: GitHubClient, pull: PullRequestRef) -> int:
-    """After a crash between writing comments down and hearing GitHub's answer, ask GitHub what it has; returns
+    """After a crash between writing comments down and hearing GitHub's answer, ask GitHub what the App posted; returns
     how many of the comments it has."""
     pending = await gradings.pending_comments(context.database, pull.key, pull.head_sha)
     if not pending:
         return 0
     posted = set()
+    bot = await context.bot_login()
     async for comment in gh.getiter(f"/repos/{pull.repository}/pulls/{pull.number}/comments?per_page=100"):
+        if (comment.get("user") or {}).get("login") != bot:
+            continue  # anyone can paste a marker; only the App's own comments say what it posted
         marker = parse_marker(comment.get("body", ""))
         if marker is not None:
             posted.add(marker[0])

@@ -262,3 +262,20 @@ async def test_a_check_run_github_refused_to_complete_is_not_left_in_progress(
     (run,) = pull.repo.check_runs.values()
     assert (run.status, run.conclusion) == ("completed", "neutral")
     assert len(pull.reviews) == 0
+
+
+async def test_a_marker_pasted_by_someone_else_does_not_count_as_posted(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    # The review's answer was lost and GitHub holds only a stranger's copies of Toasty's comments, markers included.
+    for comment in pull.review_comments.values():
+        comment.user = fake_github.state.user("mallory")
+    async with toasty.database.session() as session:
+        await session.execute(update(ReviewComment).values(status="pending"))
+    rerun = fake_github.webhook("check_suite", "rerequested.payload", pull=pull)
+    assert (await fake_github.deliver(rerun, toasty.webhook_url)).status_code == 202
+    await toasty.settle()
+    authors = sorted(c.user.login for c in pull.review_comments.values())
+    assert authors == ["mallory", "mallory", "toasty[bot]", "toasty[bot]"]  # Toasty posted its own comments
