@@ -1,8 +1,9 @@
 """The App's grading of a pull request: one check run, one review, exactly once per head commit.
 
 GitHub requests, in order: create the check run; list the changed files (100 a page); fetch the configuration
-and the contents in GraphQL batches; complete the check run with every annotation (50 per request); post one
-review. Nothing else, unless a crash forces a check of what was already posted.
+and the contents in GraphQL batches (the first also says whether a newer commit superseded this one); complete
+the check run with every annotation (50 per request); post one review. Nothing else, unless a crash or an
+unanswered POST forces a check of what GitHub already has.
 """
 
 from __future__ import annotations
@@ -177,7 +178,9 @@ async def _review_again(context: AppContext, gh: GitHubClient, pull: PullRequest
 async def _grade_files(
     context: AppContext, gh: GitHubClient, pull: PullRequestRef, files: Sequence[PullFile]
 ) -> tuple[PullRequestGrade, Strategy, dict[str, Commentable]]:
-    """Read the config and the contents (config first, so excluded files are never fetched), then grade."""
+    """Read the config and the contents, then grade. The first GraphQL request carries the config, the pull
+    request's current head and up to 49 head files, excluded or not (it costs the same request); later requests
+    fetch only the files the config leaves to grade."""
     changes = [_changed_file(f) for f in files]
     config_expression = _config_expression(pull)
     head_expressions = [f"{pull.head_sha}:{c.path}" for c in changes if c.status != "removed"]
