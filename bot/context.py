@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import Executor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,7 @@ from cachetools import LRUCache, TTLCache
 from bot.github import feedback as github_feedback
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
+from bot.jobs.runner import MAX_RESCHEDULES
 from bot.learning.service import LearningService
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -32,6 +33,14 @@ class MissingCredentials(RuntimeError):
 
 
 @dataclass
+class _SharedLock:
+    """A lock and how many jobs hold or await it."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
+@dataclass
 class AppContext:
     """Settings, database, GitHub access and the analysis pool: what every job needs."""
 
@@ -43,9 +52,23 @@ class AppContext:
     learning: LearningService
     metrics: Metrics = field(default_factory=Metrics)
     etag_cache: LRUCache[Any, Any] = field(default_factory=lambda: LRUCache(ETAG_CACHE_SIZE))
-    pull_locks: defaultdict[tuple[str, int], asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    pull_locks: dict[tuple[str, int], _SharedLock] = field(default_factory=dict)
     associations: TTLCache[tuple[str, str], str] = field(default_factory=lambda: TTLCache(10_000, ASSOCIATION_TTL))
     _bot_login: str | None = None
+
+    @asynccontextmanager
+    async def pull_lock(self, repository: str, number: int) -> AsyncIterator[None]:
+        """One grading of a pull request at a time, across replicas too; the entry goes once nobody holds it."""
+        key = (repository, number)
+        shared = self.pull_locks.setdefault(key, _SharedLock())
+        shared.users += 1
+        try:
+            async with shared.lock, self.database.locked(f"pull:{repository}#{number}"):
+                yield
+        finally:
+            shared.users -= 1
+            if not shared.users:
+                del self.pull_locks[key]
 
     async def github(self, installation_id: int) -> GitHubClient:
         """An installation client (its token cached until a minute before it expires)."""
@@ -94,3 +117,8 @@ class Job:
     delivery_id: str
     attempt: int
     final: bool
+
+    @property
+    def last_chance(self) -> bool:
+        """Whether the runner gives the delivery up if this attempt asks to be resumed later (RetryLater)."""
+        return self.attempt >= MAX_RESCHEDULES

@@ -1,8 +1,9 @@
 """The App's grading of a pull request: one check run, one review, exactly once per head commit.
 
 GitHub requests, in order: create the check run; list the changed files (100 a page); fetch the configuration
-and the contents in GraphQL batches; complete the check run with every annotation (50 per request); post one
-review. Nothing else, unless a crash forces a check of what was already posted.
+and the contents in GraphQL batches (the first also says whether a newer commit superseded this one); complete
+the check run with every annotation (50 per request); post one review. Nothing else, unless a crash or an
+unanswered POST forces a check of what GitHub already has.
 """
 
 from __future__ import annotations
@@ -38,6 +39,14 @@ from bot.store.models import utcnow
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (30.0, 120.0, 600.0)
 """When GitHub keeps failing: wait this long before the second, third and fourth attempt."""
+
+
+class Superseded(Exception):
+    """The pull request's head moved on: its files and patches are no longer those of the commit being graded."""
+
+    def __init__(self, newer_sha: str) -> None:
+        super().__init__(f"superseded by {newer_sha}")
+        self.newer_sha = newer_sha
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +92,9 @@ class PullRequestRef:
 
 
 async def grade_pull_request(context: AppContext, pull: PullRequestRef, job: Job) -> None:
-    """Grade the pull request's head commit and answer on GitHub; pull requests are graded one at a time."""
-    async with context.pull_locks[(pull.repository, pull.number)]:
+    """Grade the pull request's head commit and answer on GitHub; a pull request is graded once at a time, even
+    by several replicas (its findings and comments are unique per pull request)."""
+    async with context.pull_lock(pull.repository, pull.number):
         gh = await context.github(pull.installation_id)
         timer = Timer()
         try:
@@ -105,42 +115,79 @@ async def _grade(context: AppContext, gh: GitHubClient, pull: PullRequestRef, jo
             log.info("draft pull request %s#%s skipped", pull.repository, pull.number)
             return
     grading = await gradings.start(context.database, pull.new_grading(), job.delivery_id)
+    if grading.status == "completed":  # the check run says it all; only the review failed
+        await _review_again(context, gh, pull, grading.id, grading.comments or 0)
+        return
     check_run_id = grading.check_run_id
     if check_run_id is None:
-        check_run_id = await checks.create(gh, pull.repository, pull.head_sha, job.delivery_id)
+        check_run_id = await _open_check_run(gh, pull, job)
         await gradings.set_check_run(context.database, grading.id, check_run_id)
     run = _Run(context, gh, pull, grading.id, check_run_id)
     try:
         files = await contents.list_files(gh, pull.repository, pull.number)
         grade, strategy, commentable = await _grade_files(context, gh, pull, files)
+        conclusion = _conclusion(grade, strategy)
+        output = _output(grade, [summary_section(strategy)])
+        await checks.complete(gh, pull.repository, check_run_id, conclusion, output, annotations=_annotations(grade))
     except ConfigError as error:
         await _report_config_error(run, error)
         return
-    except (RetryLater, asyncio.CancelledError):
+    except Superseded as newer:
+        await _report_superseded(run, newer.newer_sha)
+        return
+    except asyncio.CancelledError:
         raise
     except Exception as error:
-        if isinstance(error, GitHubUnavailable) and not job.final:
-            raise
+        if not _gives_up(error, job):
+            raise  # tried again later, on the same check run
         await _report_failure(run, error)
         raise
-    conclusion = _conclusion(grade, strategy)
-    output = _output(grade, [summary_section(strategy)])
-    await checks.complete(gh, pull.repository, check_run_id, conclusion, output, annotations=_annotations(grade))
-    await gradings.complete(context.database, grading.id, grade, conclusion)
     await _record_fixes(context, pull, grade)
-    posted = await _review(run, grade, strategy, commentable)
+    await gradings.complete(context.database, grading.id, grade, conclusion)
+    posted = await _review(context, gh, pull, grade, strategy=strategy, commentable=commentable)
     await gradings.set_comment_count(context.database, grading.id, posted)
+
+
+def _gives_up(error: Exception, job: Job) -> bool:
+    """Whether this failure ends the delivery (so the check run must be completed now): anything but a wait,
+    unless the runner will not reschedule the delivery again."""
+    if isinstance(error, RetryLater):
+        return job.last_chance
+    if isinstance(error, GitHubUnavailable):
+        return job.final
+    return True
+
+
+async def _open_check_run(gh: GitHubClient, pull: PullRequestRef, job: Job) -> int:
+    """Create the check run; a retry first looks for the one an earlier attempt's unanswered request created."""
+    found = await checks.find_open(gh, pull.repository, pull.head_sha, job.delivery_id) if job.attempt > 1 else None
+    return found if found is not None else await checks.create(gh, pull.repository, pull.head_sha, job.delivery_id)
+
+
+async def _review_again(context: AppContext, gh: GitHubClient, pull: PullRequestRef, grading_id: int, had: int) -> None:
+    """A retry after the review step failed: grade again (no check run) and post only what GitHub lacks."""
+    files = await contents.list_files(gh, pull.repository, pull.number)
+    try:
+        grade, strategy, commentable = await _grade_files(context, gh, pull, files)
+    except (ConfigError, Superseded):
+        return  # the config or the head changed since the check run was completed; nothing sensible to review
+    posted = await _review(context, gh, pull, grade, strategy=strategy, commentable=commentable)
+    await gradings.set_comment_count(context.database, grading_id, had + posted)
 
 
 async def _grade_files(
     context: AppContext, gh: GitHubClient, pull: PullRequestRef, files: Sequence[PullFile]
 ) -> tuple[PullRequestGrade, Strategy, dict[str, Commentable]]:
-    """Read the config and the contents (config first, so excluded files are never fetched), then grade."""
+    """Read the config and the contents, then grade. The first GraphQL request carries the config, the pull
+    request's current head and up to 49 head files, excluded or not (it costs the same request); later requests
+    fetch only the files the config leaves to grade."""
     changes = [_changed_file(f) for f in files]
     config_expression = _config_expression(pull)
     head_expressions = [f"{pull.head_sha}:{c.path}" for c in changes if c.status != "removed"]
     first = [config_expression, *head_expressions[: BLOBS_PER_QUERY - 1]]
-    blobs = await contents.fetch_blobs(gh, pull.repository, first)
+    blobs, head_now = await contents.fetch_blobs_and_head(gh, pull.repository, pull.number, first)
+    if head_now is not None and head_now != pull.head_sha:
+        raise Superseded(head_now)
     strategy = await context.learning.strategy_for(
         pull.repository, load_config(_text(blobs.get(config_expression))), for_grading=True
     )
@@ -254,15 +301,20 @@ def _annotations(grade: PullRequestGrade) -> list[checks.Annotation]:
 
 
 async def _review(
-    run: _Run, grade: PullRequestGrade, strategy: Strategy, commentable: Mapping[str, Commentable]
+    context: AppContext,
+    gh: GitHubClient,
+    pull: PullRequestRef,
+    grade: PullRequestGrade,
+    *,
+    strategy: Strategy,
+    commentable: Mapping[str, Commentable],
 ) -> int:
-    """Post one review with the new comments worth posting; returns how many were posted."""
-    context, gh, pull = run.context, run.gh, run.pull
-    await _settle_pending(context, gh, pull)
+    """Post one review with the new comments worth posting; returns how many were posted (found posted too)."""
+    settled = await _settle_pending(context, gh, pull)
     already = await gradings.commented_fingerprints(context.database, pull.key)
     targets = choose_comments(grade, commentable, already, strategy, seed=pull.head_sha)
     if not targets:
-        return 0
+        return settled
     await gradings.add_pending(context.database, pull.key, pull.head_sha, _planned(targets))
     body = render_review_body(grade, len(targets), len(grade.visible_findings))
     result = await post_review(gh, pull.repository, pull.number, commit_id=pull.head_sha, body=body, targets=targets)
@@ -270,7 +322,7 @@ async def _review(
         context.database, pull.key, [t.finding.fingerprint for t in result.posted], "posted", result.review_id
     )
     await gradings.mark_comments(context.database, pull.key, [t.finding.fingerprint for t in result.dropped], "dropped")
-    return len(result.posted)
+    return settled + len(result.posted)
 
 
 def _planned(targets: Sequence[CommentTarget]) -> list[PlannedComment]:
@@ -309,19 +361,24 @@ async def _record_fixes(context: AppContext, pull: PullRequestRef, grade: PullRe
         log.info("%d commented finding(s) fixed on %s#%s", len(signals), pull.repository, pull.number)
 
 
-async def _settle_pending(context: AppContext, gh: GitHubClient, pull: PullRequestRef) -> None:
-    """After a crash between writing comments down and hearing GitHub's answer, ask GitHub what it has."""
+async def _settle_pending(context: AppContext, gh: GitHubClient, pull: PullRequestRef) -> int:
+    """After a crash between writing comments down and hearing GitHub's answer, ask GitHub what the App posted; returns
+    how many of the comments it has."""
     pending = await gradings.pending_comments(context.database, pull.key, pull.head_sha)
     if not pending:
-        return
+        return 0
     posted = set()
+    bot = await context.bot_login()
     async for comment in gh.getiter(f"/repos/{pull.repository}/pulls/{pull.number}/comments?per_page=100"):
+        if (comment.get("user") or {}).get("login") != bot:
+            continue  # anyone can paste a marker; only the App's own comments say what it posted
         marker = parse_marker(comment.get("body", ""))
         if marker is not None:
             posted.add(marker[0])
     waiting = {row.fingerprint for row in pending}
     await gradings.mark_comments(context.database, pull.key, waiting & posted, "posted")
     await gradings.mark_comments(context.database, pull.key, waiting - posted, "dropped")
+    return len(waiting & posted)
 
 
 async def _report_config_error(run: _Run, error: ConfigError) -> None:
@@ -335,6 +392,19 @@ async def _report_config_error(run: _Run, error: ConfigError) -> None:
     output = checks.Output(title=f"{CONFIG_PATH} is invalid", summary=summary[:65_000])
     await checks.complete(run.gh, pull.repository, run.check_run_id, "failure", output)
     await gradings.complete(run.context.database, run.grading_id, None, "failure", error=str(error))
+
+
+async def _report_superseded(run: _Run, newer_sha: str) -> None:
+    """A late grading of an older commit says which commit supersedes it and posts no review: the pull request's
+    files now describe the newer commit, and grading them against the older one would mix the two."""
+    pull = run.pull
+    summary = (
+        f"The pull request moved on to {newer_sha} before Toasty could grade {pull.head_sha}; "
+        f"the grading of {newer_sha} is the one that counts. Use **Re-grade** there if it is missing."
+    )
+    output = checks.Output(title=f"Superseded by {newer_sha[:7]}", summary=summary)
+    await checks.complete(run.gh, pull.repository, run.check_run_id, "neutral", output)
+    await gradings.complete(run.context.database, run.grading_id, None, "neutral", error=f"superseded by {newer_sha}")
 
 
 async def _report_failure(run: _Run, error: Exception) -> None:

@@ -67,6 +67,15 @@ async def create(gh: GitHubClient, repository: str, head_sha: str, external_id: 
     return int(answer["id"])
 
 
+async def find_open(gh: GitHubClient, repository: str, head_sha: str, external_id: str) -> int | None:
+    """An in-progress Toasty check run a request GitHub answered with an error did create, or None."""
+    url = f"/repos/{repository}/commits/{head_sha}/check-runs?check_name={CHECK_NAME}&status=in_progress&filter=all"
+    async for run in gh.getiter(url, iterable_key="check_runs"):
+        if run.get("external_id") == external_id:
+            return int(run["id"])
+    return None
+
+
 async def complete(
     gh: GitHubClient,
     repository: str,

@@ -1,7 +1,9 @@
 """gidgethub over aiohttp, made safe to use at scale: retries, rate limits, serialised writes, ETag caching.
 
 Every request, REST or GraphQL, goes through `_request`, so the policy lives in one place:
-- 5xx answers and network errors are retried with exponential backoff;
+- 5xx answers and network errors are retried with exponential backoff, but only for requests that are safe to
+  send twice (reads, PATCH/PUT/DELETE, GraphQL queries): a POST that may have reached GitHub raises
+  GitHubUnavailable instead, so the caller checks what GitHub has before creating anything again;
 - primary and secondary rate limits (403/429 with Retry-After or x-ratelimit-remaining: 0) are waited out in
   place when the wait is short, and otherwise raise RetryLater so the job runner resumes the work later;
 - writes of one installation go one at a time (GitHub's secondary limits punish concurrent content creation).
@@ -31,6 +33,8 @@ BACKOFF_BASE = 0.5
 SECONDARY_LIMIT_WAIT = 60.0
 """GitHub: without Retry-After, wait at least a minute after a secondary rate limit."""
 WRITE_METHODS = frozenset(("POST", "PATCH", "PUT", "DELETE"))
+IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PATCH", "PUT", "DELETE"))
+"""Sending these twice leaves GitHub as sending them once (Toasty's PATCHes set a check run's state)."""
 ResponseObserver = Callable[[str, str, int, Mapping[str, str]], None]
 TokenRefresher = Callable[[], Awaitable[str]]
 
@@ -89,13 +93,15 @@ class GitHubClient(GitHubAPI):
         if self._jwt is not None:
             request_headers["authorization"] = f"Bearer {self._jwt}"
         refreshed = False
+        repeatable = self._repeatable(method, url)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             last = attempt == MAX_ATTEMPTS
             try:
                 async with self._serialised(method):
                     status, response_headers, data = await super()._request(method, url, request_headers, body)
             except (aiohttp.ClientError, TimeoutError) as error:
-                if last:
+                unsent = isinstance(error, aiohttp.ClientConnectorError)  # never connected: GitHub saw nothing
+                if last or not (repeatable or unsent):
                     raise GitHubUnavailable(f"{method} {url}: {type(error).__name__}") from error
                 await self._backoff(attempt, f"{type(error).__name__} on {method} {url}")
                 continue
@@ -108,6 +114,8 @@ class GitHubClient(GitHubAPI):
                 refreshed = True
                 continue
             if status >= 500:
+                if not repeatable:  # GitHub may have done it anyway (large reviews are created, then answer 502)
+                    raise GitHubUnavailable(f"{method} {url}: {status}; not sent again, it may have been applied")
                 if last:
                     raise GitHubUnavailable(f"{method} {url}: {status} after {MAX_ATTEMPTS} attempts")
                 await self._backoff(attempt, f"{status} on {method} {url}")
@@ -121,6 +129,10 @@ class GitHubClient(GitHubAPI):
                 raise RetryLater(wait, f"GitHub rate limit on {method} {url}")
             return status, response_headers, data
         raise AssertionError("unreachable: the last attempt always returns or raises")  # pragma: no cover
+
+    def _repeatable(self, method: str, url: str) -> bool:
+        """Whether sending the request again cannot create anything twice: Toasty's GraphQL is queries only."""
+        return method in IDEMPOTENT_METHODS or (method == "POST" and url == self.graphql_url)
 
     def _serialised(self, method: str) -> AbstractAsyncContextManager[object]:
         if method in WRITE_METHODS and self._write_lock is not None:

@@ -69,7 +69,7 @@ class Database:
         if not self.url.startswith("postgresql"):
             yield True
             return
-        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        key = _lock_key(name)
         async with self.engine.connect() as connection:
             held = bool(await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
             try:
@@ -77,6 +77,23 @@ class Database:
             finally:
                 if held:
                     await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                await connection.commit()
+
+    @asynccontextmanager
+    async def locked(self, name: str) -> AsyncIterator[None]:
+        """Hold the named lock for the block, waiting for it: with several replicas on one PostgreSQL, one at a time
+        (a session advisory lock on a connection of its own). SQLite serves one process: in-process locks suffice."""
+        if not self.url.startswith("postgresql"):
+            yield
+            return
+        key = _lock_key(name)
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            await connection.commit()
+            try:
+                yield
+            finally:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
                 await connection.commit()
 
     async def dispose(self) -> None:
@@ -87,6 +104,11 @@ class Database:
         """One round trip, raising if the database does not answer."""
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
+
+
+def _lock_key(name: str) -> int:
+    """PostgreSQL's advisory locks are keyed by a signed 64-bit integer."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

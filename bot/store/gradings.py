@@ -34,15 +34,21 @@ class NewGrading:
 
 
 async def start(database: Database, pull: NewGrading, delivery_id: str) -> Grading:
-    """The grading for this delivery: resumed if a crash interrupted it (its check run is reused), else new."""
+    """This delivery's grading of this pull request and commit (one delivery can grade several pull requests):
+    the one a crash interrupted (its check run is reused) or one completed before its review failed, else new."""
     async with database.session() as session:
         existing = await session.scalar(
             select(Grading)
-            .where(Grading.delivery_id == delivery_id, Grading.head_sha == pull.head_sha)
+            .where(
+                Grading.delivery_id == delivery_id,
+                Grading.repository == pull.repository,
+                Grading.pull_number == pull.number,
+                Grading.head_sha == pull.head_sha,
+            )
             .order_by(Grading.id.desc())
             .limit(1)
         )
-        if existing is not None and existing.status == "in_progress":
+        if existing is not None and existing.status in ("in_progress", "completed"):
             return existing
         grading = Grading(
             delivery_id=delivery_id,

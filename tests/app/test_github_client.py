@@ -6,8 +6,9 @@ import asyncio
 import time
 
 import aiohttp
+import pytest
 
-from bot.github.client import SECONDARY_LIMIT_WAIT, GitHubClient, rate_limit_wait
+from bot.github.client import SECONDARY_LIMIT_WAIT, GitHubClient, GitHubUnavailable, rate_limit_wait
 from tests.fakegithub import FakeGitHub
 
 
@@ -45,3 +46,28 @@ async def test_writes_of_one_installation_go_one_at_a_time(fake_github: FakeGitH
         elapsed = time.monotonic() - started
     assert elapsed >= 0.6  # the second write waited for the first
     assert fake_github.count("checks/create") == 2
+
+
+async def test_a_post_that_github_may_have_applied_is_not_sent_again(fake_github: FakeGitHub) -> None:
+    repo = fake_github.add_repo("octo/demo")
+    sha = repo.commit({"a.py": "x = 1\n"}, branch="main")
+    fake_github.server_error_after_next("checks/create", status=502)
+    fake_github.server_error_next("graphql", status=502)
+    async with aiohttp.ClientSession() as session:
+        client = GitHubClient(
+            session,
+            base_url=fake_github.api_url,
+            graphql_url=fake_github.graphql_url,
+            oauth_token=token_of(fake_github),
+        )
+        with pytest.raises(GitHubUnavailable):
+            await client.post(f"/repos/{repo.full_name}/check-runs", data={"name": "t", "head_sha": sha})
+        data = await client.query("query { rateLimit { remaining } }")
+    assert fake_github.count("checks/create") == 1  # sent once: GitHub created it despite the 502
+    assert len(repo.check_runs) == 1
+    assert [r.status for r in fake_github.requests("graphql")] == [502, 200]  # a query is safe to repeat
+    assert data["rateLimit"]["remaining"] > 0
+
+
+def token_of(fake: FakeGitHub) -> str:
+    return fake.token_for(next(iter(fake.state.repos.values())))

@@ -222,3 +222,20 @@ async def _findings(toasty: RunningApp) -> list[Any]:
 
     async with toasty.database.session() as session:
         return list(await session.scalars(select(TrackedFinding)))
+
+
+async def test_a_late_grading_of_an_older_commit_is_superseded_not_mixed(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"app/util.py": UTIL}, changes={"app/a.py": RISKY})
+    older = pull.head_sha
+    late = fake_github.webhook("pull_request", "opened.payload", pull=pull)  # delivered after the next push
+    newer = pull.push({"app/b.py": RISKY})
+    assert (await fake_github.deliver(late, toasty.webhook_url)).status_code == 202
+    await toasty.settle()
+    (run,) = pull.repo.check_runs.values()
+    assert (run.head_sha, run.status, run.conclusion) == (older, "completed", "neutral")
+    assert newer in run.output["summary"]
+    assert run.annotations == []  # app/b.py (only in the newer commit) was not graded as part of the older one
+    assert len(pull.reviews) == 0
+    assert fake_github.count("graphql") == 1  # the head was asked for with the config, not in a request of its own

@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import aiohttp
+import pytest
 from sqlalchemy import update
 
 from bot.jobs.runner import JobRunner
@@ -13,6 +14,7 @@ from bot.store import deliveries
 from bot.store.db import Database
 from bot.store.deliveries import NewDelivery, PendingDelivery
 from bot.store.models import Delivery, utcnow
+from bot.web.keys import CONTEXT
 from tests.app.conftest import RunningApp
 from tests.app.scenarios import RISKY, UTIL
 from tests.fakegithub import FakeGitHub
@@ -126,3 +128,38 @@ async def test_metrics_describe_what_happened(fake_github: FakeGitHub, toasty: R
     assert "toasty_grading_seconds_count 1.0" in text
     assert 'toasty_github_rate_limit_remaining{installation="' in text
     assert "toasty_job_queue_depth 0.0" in text
+
+
+async def test_two_replicas_grade_one_pull_request_one_at_a_time(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serves one process: its in-process lock is the whole story")
+    replicas = [Database(database_url) for _ in range(2)]
+    order: list[str] = []
+
+    async def grade(replica: Database, name: str) -> None:
+        async with replica.locked("pull:octo/demo#1"):
+            order.append(f"{name} starts")
+            await asyncio.sleep(0.2)
+            order.append(f"{name} ends")
+
+    try:
+        await asyncio.gather(grade(replicas[0], "first"), grade(replicas[1], "second"))
+        async with replicas[1].locked("pull:octo/demo#2"), replicas[0].locked("pull:octo/demo#3"):
+            pass  # other pull requests are not held up
+    finally:
+        for replica in replicas:
+            await replica.dispose()
+    assert order in (
+        ["first starts", "first ends", "second starts", "second ends"],
+        ["second starts", "second ends", "first starts", "first ends"],
+    )
+
+
+async def test_pull_request_locks_are_dropped_once_released(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    repo = fake_github.add_repo("octo/demo")
+    for _ in range(3):
+        pull = repo.add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+        await fake_github.deliver(fake_github.webhook("pull_request", "opened.payload", pull=pull), toasty.webhook_url)
+    await toasty.settle()
+    assert len(repo.check_runs) == 3
+    assert toasty.app[CONTEXT].pull_locks == {}

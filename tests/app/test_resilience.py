@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot.store import deliveries
-from bot.store.models import Delivery, ReviewComment, utcnow
+from bot.store import deliveries, gradings
+from bot.store.gradings import NewGrading
+from bot.store.models import Delivery, Grading, ReviewComment, utcnow
 from bot.web.keys import RUNNER
 from tests.app.conftest import RunningApp, app_settings, start_app
 from tests.app.scenarios import RISKY, UTIL, branchy
@@ -174,6 +175,114 @@ async def test_installation_tokens_are_cached_and_renewed_when_github_revokes_th
     assert fake_github.count("apps/create-installation-access-token") == 2
     assert len(third.reviews) == 1
     fake_github.take_invalid_requests()  # the one request made with the revoked token
+
+
+async def retry_now(toasty: RunningApp, event: str = "pull_request") -> Delivery:
+    """The delivery was rescheduled: run it again at once instead of waiting out its delay."""
+    async with toasty.database.session() as session:
+        (row,) = (await session.scalars(select(Delivery).where(Delivery.event == event))).all()
+        await session.execute(update(Delivery).where(Delivery.id == row.id).values(not_before=None))
+    toasty.app[RUNNER].submit(row.id)
+    await toasty.settle()
+    found = await deliveries.get(toasty.database, row.id)
+    assert found is not None
+    return found
+
+
+async def test_a_review_github_created_but_answered_502_is_not_posted_twice(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.server_error_after_next("pulls/create-review", status=502)
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    assert len(pull.reviews) == 1
+    assert (await retry_now(toasty)).state == "done"
+    assert fake_github.count("pulls/create-review") == 1
+    assert len(pull.reviews) == 1
+    assert len(pull.review_comments) == 2
+    (run,) = pull.repo.check_runs.values()  # the retry did not open a second check run
+    assert (run.status, run.conclusion) == ("completed", "success")
+    async with toasty.database.session() as session:
+        assert {row.status for row in await session.scalars(select(ReviewComment))} == {"posted"}
+        (grading,) = (await session.scalars(select(Grading))).all()
+    assert grading.comments == 2
+
+
+async def test_a_review_lost_to_a_502_is_posted_by_the_retry(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.server_error_next("pulls/create-review", status=502)
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    assert len(pull.reviews) == 0
+    assert (await retry_now(toasty)).state == "done"
+    assert len(pull.reviews) == 1
+    assert len(pull.review_comments) == 2
+    assert len(pull.repo.check_runs) == 1
+
+
+async def test_one_delivery_grading_two_pull_requests_keeps_their_gradings_apart(toasty: RunningApp) -> None:
+    first = NewGrading("octo/demo", 1, "a" * 40, "b" * 40, 1)
+    second = NewGrading("octo/demo", 2, "a" * 40, "b" * 40, 1)
+    one = await gradings.start(toasty.database, first, "suite-delivery")
+    await gradings.set_check_run(toasty.database, one.id, 99)
+    two = await gradings.start(toasty.database, second, "suite-delivery")  # same delivery, same commit
+    assert two.id != one.id
+    assert two.check_run_id is None  # never pull request #1's check run
+    assert (await gradings.start(toasty.database, first, "suite-delivery")).id == one.id
+
+
+async def test_a_check_run_github_created_but_answered_502_is_reused_by_the_retry(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.server_error_after_next("checks/create", status=502)
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    assert (await retry_now(toasty)).state == "done"
+    (run,) = pull.repo.check_runs.values()
+    assert (run.status, run.conclusion) == ("completed", "success")
+    assert len(pull.reviews) == 1
+
+
+async def test_when_the_runner_gives_up_waiting_the_check_run_says_so(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.primary_rate_limit_next("pulls/list-files", reset_in=3600)
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    async with toasty.database.session() as session:  # the delivery has been rescheduled as often as allowed
+        await session.execute(update(Delivery).where(Delivery.event == "pull_request").values(attempts=19))
+    fake_github.primary_rate_limit_next("pulls/list-files", reset_in=3600)
+    assert (await retry_now(toasty)).state == "failed"
+    (run,) = pull.repo.check_runs.values()
+    assert (run.status, run.conclusion) == ("completed", "neutral")
+    assert run.output["title"] == "Toasty could not finish grading"
+
+
+async def test_a_check_run_github_refused_to_complete_is_not_left_in_progress(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.fail_next("checks/update", status=422)
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    (run,) = pull.repo.check_runs.values()
+    assert (run.status, run.conclusion) == ("completed", "neutral")
+    assert len(pull.reviews) == 0
+
+
+async def test_a_marker_pasted_by_someone_else_does_not_count_as_posted(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    # The review's answer was lost and GitHub holds only a stranger's copies of Toasty's comments, markers included.
+    for comment in pull.review_comments.values():
+        comment.user = fake_github.state.user("mallory")
+    async with toasty.database.session() as session:
+        await session.execute(update(ReviewComment).values(status="pending"))
+    rerun = fake_github.webhook("check_suite", "rerequested.payload", pull=pull)
+    assert (await fake_github.deliver(rerun, toasty.webhook_url)).status_code == 202
+    await toasty.settle()
+    authors = sorted(c.user.login for c in pull.review_comments.values())
+    assert authors == ["mallory", "mallory", "toasty[bot]", "toasty[bot]"]  # Toasty posted its own comments
 
 
 async def test_finished_deliveries_are_forgotten_once_github_cannot_redeliver_them(

@@ -225,6 +225,13 @@ class FakeGitHub:
         self._check_operation(operation)
         return self.faults.add(faults.server_error(operation, status=status, html=html, times=times))
 
+    def server_error_after_next(self, operation: str, *, status: int = 502, times: int = 1) -> Fault:
+        """Carry out the next request(s), then answer with a 5xx anyway (GitHub does so on large reviews)."""
+        self._check_operation(operation)
+        fault = faults.server_error(operation, status=status, html=False, times=times)
+        fault.applied, fault.label = True, f"applied-then-{status}"
+        return self.faults.add(fault)
+
     def reject_next_review(self, errors: list[str] | None = None, *, times: int = 1) -> Fault:
         """Refuse the next review(s) with GitHub's 422 for comments outside the diff."""
         return self.faults.add(faults.review_rejection(errors, times=times))

@@ -62,6 +62,8 @@ class Fault:
     delay: float = 0.0
     times: int = 1
     label: str = "fault"
+    applied: bool = False
+    """Carry the request out first, then answer with the fault (GitHub's 502 on a review it did create)."""
 
     def matches(self, operation_id: str | None) -> bool:
         """Whether this fault applies to a request for `operation_id`."""

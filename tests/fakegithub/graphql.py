@@ -44,8 +44,10 @@ _SCHEMA: dict[str, dict[str, FieldType]] = {
     },
     "Repository": {
         "object": ("GitObject", {"expression": "String", "oid": "GitObjectID"}),
+        "pullRequest": ("PullRequest", {"number": "Int!"}),
         **_plain(defaultBranchRef="Ref", nameWithOwner="String!", name="String!", id="ID!", isPrivate="Boolean!"),
     },
+    "PullRequest": _plain(number="Int!", headRefOid="GitObjectID!", baseRefOid="GitObjectID!", isDraft="Boolean!"),
     "Ref": _plain(name="String!", prefix="String!", target="GitObject", id="ID!"),
     "GitObject": _GIT_OBJECT,
     "Blob": _GIT_OBJECT | _plain(text="String", isBinary="Boolean", isTruncated="Boolean!", byteSize="Int!"),
@@ -339,6 +341,11 @@ def _repository_field(repo: Repo, name: str, args: Mapping[str, Any]) -> Any:
         if args.get("expression") is not None:
             return _lookup_expression(repo, args["expression"])
         return _lookup_oid(repo, args["oid"]) if args.get("oid") is not None else None
+    if name == "pullRequest":
+        pull = repo.pulls.get(args["number"])
+        if pull is None:
+            return None
+        return {"number": pull.number, "headRefOid": pull.head_sha, "baseRefOid": pull.base_sha, "isDraft": pull.draft}
     if name == "defaultBranchRef":
         return _Node("Ref", {"name": repo.default_branch, "prefix": "refs/heads/", "id": f"REF_{repo.id}"}, repo)
     return {"nameWithOwner": repo.full_name, "name": repo.name, "id": repo.node_id, "isPrivate": repo.private}[name]

@@ -62,6 +62,7 @@ class Exchange:
     json: Any = None
     invalid: list[str] = field(default_factory=list)
     fault: str | None = None
+    applied_fault: Fault | None = None
 
 
 @dataclass
@@ -196,7 +197,10 @@ class FakeServer:
             return self._json(
                 501, error_body(f"{op.operation_id} is not implemented by the fake GitHub", op.documentation_url)
             )
-        return self._respond(ex, context, handler(context), credential)
+        outcome = self._respond(ex, context, handler(context), credential)
+        if ex.applied_fault is not None:
+            return self._fault_outcome(ex.applied_fault, credential, "core")
+        return outcome
 
     def _validated_context(
         self, ex: Exchange, api_path: str, raw_params: dict[str, str], credential: Credential
@@ -252,7 +256,9 @@ class FakeServer:
             ex.fault = fault.label
             if fault.delay:
                 await asyncio.sleep(fault.delay)
-            if fault.status is not None:
+            if fault.applied:
+                ex.applied_fault = fault
+            elif fault.status is not None:
                 return self._fault_outcome(fault, credential, resource)
         budget = self.rate_limits.budget(credential.rate_key, resource)
         if self.rate_limits.enabled and budget.remaining <= 0:
