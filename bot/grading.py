@@ -37,8 +37,6 @@ from bot.store.gradings import NewGrading, PlannedComment, PullKey
 from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
-RETRY_DELAYS = (30.0, 120.0, 600.0)
-"""When GitHub keeps failing: wait this long before the second, third and fourth attempt."""
 
 
 class Superseded(Exception):
@@ -97,13 +95,8 @@ async def grade_pull_request(context: AppContext, pull: PullRequestRef, job: Job
     async with context.pull_lock(pull.repository, pull.number):
         gh = await context.github(pull.installation_id)
         timer = Timer()
-        try:
-            await _grade(context, gh, pull, job)
-            context.metrics.grading_seconds.observe(timer.elapsed)
-        except GitHubUnavailable as error:
-            if not job.final:
-                raise RetryLater(RETRY_DELAYS[min(job.attempt, len(RETRY_DELAYS)) - 1], str(error)) from error
-            raise
+        await _grade(context, gh, pull, job)
+        context.metrics.grading_seconds.observe(timer.elapsed)
 
 
 async def _grade(context: AppContext, gh: GitHubClient, pull: PullRequestRef, job: Job) -> None:

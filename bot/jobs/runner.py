@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot.github.client import RetryLater
+from bot.github.client import GitHubUnavailable, RetryLater
 from bot.metrics import Metrics
 from bot.store import deliveries
 from bot.store.db import Database
@@ -26,7 +26,9 @@ from bot.store.models import utcnow
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4
-"""Attempts at a delivery that keeps failing; the last one is told it is the last."""
+"""Attempts at a delivery GitHub keeps failing (5xx, network errors); the last one is told it is the last."""
+UNAVAILABLE_DELAYS = (30.0, 120.0, 600.0)
+"""When GitHub keeps failing: wait this long before the second, third and fourth attempt."""
 MAX_RESCHEDULES = 20
 """Rate-limit waits are not failures, but a delivery rescheduled this often is given up."""
 LEASE = timedelta(minutes=15)
@@ -161,7 +163,7 @@ class JobRunner:
         delivery_id = delivery.id
         final = delivery.attempts + 1 >= MAX_ATTEMPTS
         try:
-            await self.work(delivery, final)
+            await self._work(delivery, final)
         except RetryLater as wait:
             self._count(delivery, "retry")
             if delivery.attempts + 1 >= MAX_RESCHEDULES:
@@ -177,6 +179,16 @@ class JobRunner:
         else:
             await deliveries.finish(self.database, delivery_id, "done")
             self._count(delivery, "done")
+
+    async def _work(self, delivery: PendingDelivery, final: bool) -> None:
+        """The job; GitHub being down is a reason to try again later (until the last attempt), not a failure."""
+        try:
+            await self.work(delivery, final)
+        except GitHubUnavailable as error:
+            if final:
+                raise
+            delay = UNAVAILABLE_DELAYS[min(delivery.attempts, len(UNAVAILABLE_DELAYS) - 1)]
+            raise RetryLater(delay, str(error)) from error
 
     def _count(self, delivery: PendingDelivery, outcome: str) -> None:
         if self.metrics is not None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.engine.strategy import parse_strategy
 from bot.jobs.reactions import poll_reactions
 from bot.report.comment import parse_marker
-from bot.store import feedback
-from bot.store.models import Feedback
-from bot.web.keys import CONTEXT
+from bot.store import deliveries, feedback
+from bot.store.models import Delivery, Feedback
+from bot.web.keys import CONTEXT, RUNNER
 from tests.app.conftest import RunningApp
 from tests.app.scenarios import RISKY, UTIL
 from tests.fakegithub import FakeGitHub
@@ -225,3 +225,25 @@ async def test_a_conversation_command_mutes_a_custom_rule(fake_github: FakeGitHu
     pull.push({"app/chatty.py": '"""M."""\nprint("hello")\nprint("again")\n'})
     await deliver(fake_github, toasty, "pull_request", "synchronize.payload", pull)
     assert len(comments_by_rule(pull)["custom.no-print"]) == 1  # muted: the new print got no comment
+
+
+async def test_a_command_waits_out_github_being_down(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    pull = await open_pull(fake_github, toasty, {"app/risky.py": RISKY})
+    evaluate = comments_by_rule(pull)["security.eval"][0]
+
+    def explain(payload: dict[str, Any]) -> None:
+        payload["comment"].update(in_reply_to_id=evaluate.id, body="@toasty explain", author_association="MEMBER")
+        payload["comment"]["user"].update(login="maintainer", type="User")
+
+    fake_github.server_error_next("pulls/create-reply-for-review-comment", status=502)
+    reply = fake_github.webhook("pull_request_review_comment", "created.payload", pull=pull, modify=explain)
+    await fake_github.deliver(reply, toasty.webhook_url)
+    await toasty.settle()
+    waiting = await deliveries.get(toasty.database, reply.delivery_id)
+    assert waiting is not None
+    assert waiting.state == "retry"  # not failed: the person's question is not dropped
+    async with toasty.database.session() as session:
+        await session.execute(update(Delivery).where(Delivery.id == reply.delivery_id).values(not_before=None))
+    toasty.app[RUNNER].submit(reply.delivery_id)
+    await toasty.settle()
+    assert [r.status for r in fake_github.requests("pulls/create-reply-for-review-comment")] == [502, 201]
