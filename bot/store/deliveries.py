@@ -6,19 +6,26 @@ work: one INSERT to record, one SELECT to load, one UPDATE to finish.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.db import Database
 from bot.store.models import Delivery, utcnow
+from bot.store.turns import URGENT
 
 UNFINISHED = ("queued", "processing", "retry")
 
 # Built once: executing a prepared statement with parameters skips SQLAlchemy's per-call compilation work.
-_RECORD = insert(Delivery)
+# ON CONFLICT DO NOTHING RETURNING: the ids that come back are the new ones, without an error to catch.
+_RECORD = {
+    "sqlite": sqlite.insert(Delivery).on_conflict_do_nothing(index_elements=["id"]).returning(Delivery.id),
+    "postgresql": postgresql.insert(Delivery).on_conflict_do_nothing(index_elements=["id"]).returning(Delivery.id),
+}
 _CLAIM = (
     update(Delivery)
     .where(
@@ -80,25 +87,37 @@ class PendingDelivery:
 
 async def record(database: Database, delivery: NewDelivery) -> bool:
     """Store a delivery; False when its id was seen before (a duplicate or a redelivery)."""
-    try:
-        async with database.engine.begin() as connection:
-            await connection.execute(
-                _RECORD,
-                {
-                    "id": delivery.id,
-                    "event": delivery.event,
-                    "action": delivery.action,
-                    "installation_id": delivery.installation_id,
-                    "repository": delivery.repository,
-                    "payload": delivery.payload,
-                    "state": delivery.state,
-                    "attempts": 0,
-                    "received_at": utcnow(),
-                },
-            )
-    except IntegrityError:
-        return False
-    return True
+    async with database.begin(URGENT) as connection:
+        (new,) = await _insert_new(connection, [delivery])
+    return new
+
+
+async def _insert_new(connection: AsyncConnection, batch: Sequence[NewDelivery]) -> list[bool]:
+    """Insert deliveries in one statement; for each, whether it was new (of one id repeated, only the first is)."""
+    received = utcnow()
+    result = await connection.execute(
+        _RECORD[connection.dialect.name],
+        [
+            {
+                "id": delivery.id,
+                "event": delivery.event,
+                "action": delivery.action,
+                "installation_id": delivery.installation_id,
+                "repository": delivery.repository,
+                "payload": delivery.payload,
+                "state": delivery.state,
+                "attempts": 0,
+                "received_at": received,
+            }
+            for delivery in batch
+        ],
+    )
+    inserted = set(result.scalars())
+    new = []
+    for delivery in batch:
+        new.append(delivery.id in inserted)
+        inserted.discard(delivery.id)
+    return new
 
 
 async def claim(database: Database, delivery_id: str, replica: str, lease: timedelta) -> PendingDelivery | None:
@@ -106,7 +125,7 @@ async def claim(database: Database, delivery_id: str, replica: str, lease: timed
 
     The conditional UPDATE is atomic in SQLite and PostgreSQL alike, so of several replicas only one wins."""
     now = utcnow()
-    async with database.engine.begin() as connection:
+    async with database.begin() as connection:
         row = (
             await connection.execute(
                 _CLAIM, {"delivery_id": delivery_id, "now": now, "replica": replica, "until": now + lease}
@@ -141,7 +160,7 @@ async def abandoned(database: Database, older_than: timedelta) -> list[str]:
 
 async def finish(database: Database, delivery_id: str, state: str, error: str | None = None) -> None:
     """Mark a delivery done, failed or ignored (the attempt that ended is counted)."""
-    async with database.engine.begin() as connection:
+    async with database.begin() as connection:
         await connection.execute(
             _FINISH,
             {"delivery_id": delivery_id, "new_state": state, "reason": error, "finished": utcnow(), "retry_at": None},
@@ -151,7 +170,7 @@ async def finish(database: Database, delivery_id: str, state: str, error: str | 
 async def reschedule(database: Database, delivery_id: str, delay: timedelta, reason: str) -> datetime:
     """Put a delivery back for later (a rate limit, GitHub unavailable); the attempt is counted. Returns when."""
     when = utcnow() + delay
-    async with database.engine.begin() as connection:
+    async with database.begin() as connection:
         await connection.execute(
             _FINISH,
             {"delivery_id": delivery_id, "new_state": "retry", "reason": reason, "finished": None, "retry_at": when},
