@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 from aiohttp import web
@@ -32,6 +33,7 @@ def serve(args: argparse.Namespace) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
+    gc.freeze()  # what imports built lives as long as the process: full collections under load skip walking it
     web.run_app(create_app(settings), host=host, port=port, print=None, access_log=None)
     return 0
 

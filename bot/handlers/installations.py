@@ -40,9 +40,10 @@ async def on_repositories(event: sansio.Event, *, context: AppContext, job: Job)
     """Repositories added to or removed from an installation."""
     data = payload(event)
     installation_id = int(data["installation"]["id"])
-    await installations.add_repositories(context.database, installation_id, _refs(data.get("repositories_added")))
     removed = [int(r["id"]) for r in data.get("repositories_removed") or []]
-    await installations.remove_repositories(context.database, removed)
+    await installations.change_repositories(
+        context.database, installation_id, _refs(data.get("repositories_added")), removed
+    )
 
 
 def _refs(items: list[dict[str, Any]] | None) -> list[RepositoryRef]:

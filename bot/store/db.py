@@ -15,7 +15,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from bot.store.turns import ROUTINE, Turns
 
 POSTGRES_CONNECTIONS = 15
 """Per replica: the job workers, webhook acknowledgements and API calls share them; docs/deployment.md sizes by it."""
@@ -38,12 +40,29 @@ class Database:
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.turns = Turns() if url.startswith("sqlite") else None
+        """SQLite's one connection is taken in turns, by priority; a PostgreSQL pool has a connection for each."""
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction: committed when the block ends, rolled back if it raises."""
-        async with self.sessions() as session, session.begin():
+        async with self.turn(ROUTINE), self.sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def begin(self, priority: int = ROUTINE) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction (Core statements, no unit of work), taken in turn by priority."""
+        async with self.turn(priority), self.engine.begin() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def turn(self, priority: int = ROUTINE) -> AsyncIterator[None]:
+        """Wait for this caller's turn at the connection (SQLite); at once on PostgreSQL."""
+        if self.turns is None:
+            yield
+            return
+        async with self.turns.take(priority):
+            yield
 
     async def migrate(self) -> None:
         """Apply every pending migration (alembic upgrade head)."""

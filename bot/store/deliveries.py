@@ -6,19 +6,27 @@ work: one INSERT to record, one SELECT to load, one UPDATE to finish.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.db import Database
 from bot.store.models import Delivery, utcnow
+from bot.store.turns import URGENT
 
 UNFINISHED = ("queued", "processing", "retry")
 
 # Built once: executing a prepared statement with parameters skips SQLAlchemy's per-call compilation work.
-_RECORD = insert(Delivery)
+# ON CONFLICT DO NOTHING RETURNING: the ids that come back are the new ones, without an error to catch.
+_RECORD = {
+    "sqlite": sqlite.insert(Delivery).on_conflict_do_nothing(index_elements=["id"]).returning(Delivery.id),
+    "postgresql": postgresql.insert(Delivery).on_conflict_do_nothing(index_elements=["id"]).returning(Delivery.id),
+}
 _CLAIM = (
     update(Delivery)
     .where(
@@ -84,25 +92,83 @@ class PendingDelivery:
 
 async def record(database: Database, delivery: NewDelivery) -> bool:
     """Store a delivery; False when its id was seen before (a duplicate or a redelivery)."""
-    try:
-        async with database.engine.begin() as connection:
-            await connection.execute(
-                _RECORD,
-                {
-                    "id": delivery.id,
-                    "event": delivery.event,
-                    "action": delivery.action,
-                    "installation_id": delivery.installation_id,
-                    "repository": delivery.repository,
-                    "payload": delivery.payload,
-                    "state": delivery.state,
-                    "attempts": 0,
-                    "received_at": utcnow(),
-                },
-            )
-    except IntegrityError:
-        return False
-    return True
+    async with database.begin(URGENT) as connection:
+        (new,) = await _insert_new(connection, [delivery])
+    return new
+
+
+async def _insert_new(connection: AsyncConnection, batch: Sequence[NewDelivery]) -> list[bool]:
+    """Insert deliveries in one statement; for each, whether it was new (of one id repeated, only the first is)."""
+    received = utcnow()
+    result = await connection.execute(
+        _RECORD[connection.dialect.name],
+        [
+            {
+                "id": delivery.id,
+                "event": delivery.event,
+                "action": delivery.action,
+                "installation_id": delivery.installation_id,
+                "repository": delivery.repository,
+                "payload": delivery.payload,
+                "state": delivery.state,
+                "attempts": 0,
+                "received_at": received,
+            }
+            for delivery in batch
+        ],
+    )
+    inserted = set(result.scalars())
+    new = []
+    for delivery in batch:
+        new.append(delivery.id in inserted)
+        inserted.discard(delivery.id)
+    return new
+
+
+class Recorder:
+    """Records the deliveries that arrive while the database is busy together, in one transaction (group commit).
+
+    Each waiter is answered only once its row is committed, so an acknowledgement still follows a durable record,
+    and learns whether its id was new. One transaction for many acknowledgements leaves the connection to the
+    jobs for longer and costs the event loop one round of awaits instead of one per delivery."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.pending: list[tuple[NewDelivery, asyncio.Future[bool]]] = []
+        self.flushing: asyncio.Task[None] | None = None
+
+    async def record(self, delivery: NewDelivery) -> bool:
+        """Store a delivery with whatever else is waiting; False when its id was seen before."""
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.pending.append((delivery, answer))
+        if self.flushing is None:
+            self.flushing = asyncio.create_task(self._flush())
+        return await answer
+
+    async def _flush(self) -> None:
+        try:
+            while self.pending:
+                await self._round()
+        finally:
+            self.flushing = None
+
+    async def _round(self) -> None:
+        """Insert everything pending once the turn comes (what arrived while waiting for it included)."""
+        batch: list[tuple[NewDelivery, asyncio.Future[bool]]] = []
+        try:
+            async with self.database.begin(URGENT) as connection:
+                batch, self.pending = self.pending, []
+                new = await _insert_new(connection, [delivery for delivery, _ in batch])
+        except Exception as error:  # every waiter of this round gets the database's error
+            if not batch:  # failed before the batch was taken: it is this round's all the same
+                batch, self.pending = self.pending, []
+            for _, answer in batch:
+                if not answer.done():
+                    answer.set_exception(error)
+            return
+        for (_, answer), is_new in zip(batch, new, strict=True):
+            if not answer.done():  # a cancelled waiter's row is recorded all the same
+                answer.set_result(is_new)
 
 
 async def claim(database: Database, delivery_id: str, replica: str, lease: timedelta) -> PendingDelivery | None:
@@ -110,7 +176,7 @@ async def claim(database: Database, delivery_id: str, replica: str, lease: timed
 
     The conditional UPDATE is atomic in SQLite and PostgreSQL alike, so of several replicas only one wins."""
     now = utcnow()
-    async with database.engine.begin() as connection:
+    async with database.begin() as connection:
         row = (
             await connection.execute(
                 _CLAIM, {"delivery_id": delivery_id, "now": now, "replica": replica, "until": now + lease}
@@ -145,7 +211,7 @@ async def abandoned(database: Database, older_than: timedelta) -> list[str]:
 
 async def finish(database: Database, delivery_id: str, state: str, error: str | None = None) -> None:
     """Mark a delivery done, failed or ignored (the attempt that ended is counted) and drop its body."""
-    async with database.engine.begin() as connection:
+    async with database.begin() as connection:
         await connection.execute(
             _FINISH,
             {"delivery_id": delivery_id, "new_state": state, "reason": error, "finished": utcnow(), "retry_at": None},
@@ -154,7 +220,7 @@ async def finish(database: Database, delivery_id: str, state: str, error: str | 
 
 async def release(database: Database, replica: str) -> int:
     """Give up this replica's claims (it is stopping), so a restart resumes them now, not when the lease ends."""
-    async with database.engine.begin() as connection:
+    async with database.begin() as connection:
         result = await connection.execute(
             update(Delivery)
             .where(Delivery.claimed_by == replica, Delivery.state.in_(UNFINISHED))
@@ -166,7 +232,7 @@ async def release(database: Database, replica: str) -> int:
 async def reschedule(database: Database, delivery_id: str, delay: timedelta, reason: str) -> datetime:
     """Put a delivery back for later (a rate limit, GitHub unavailable); the attempt is counted. Returns when."""
     when = utcnow() + delay
-    async with database.engine.begin() as connection:
+    async with database.begin() as connection:
         await connection.execute(
             _RESCHEDULE,
             {"delivery_id": delivery_id, "new_state": "retry", "reason": reason, "finished": None, "retry_at": when},
@@ -177,7 +243,7 @@ async def reschedule(database: Database, delivery_id: str, delay: timedelta, rea
 async def prune(database: Database, now: datetime | None = None) -> int:
     """Forget finished deliveries older than KEEP_FINISHED (GitHub can no longer redeliver them); how many."""
     cutoff = (now or utcnow()) - KEEP_FINISHED
-    async with database.engine.begin() as connection:
+    async with database.begin() as connection:
         result = await connection.execute(
             delete(Delivery).where(Delivery.state.not_in(UNFINISHED), Delivery.received_at < cutoff)
         )

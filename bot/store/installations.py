@@ -4,11 +4,60 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.db import Database
-from bot.store.models import Installation, Repository
+from bot.store.models import Installation, Repository, utcnow
+
+
+def _upsert_installation(insert: Any) -> Any:
+    """INSERT, or UPDATE when it changes something (as the ORM did: an unchanged row keeps its updated_at)."""
+    statement = insert(Installation)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[Installation.id],
+        set_={
+            "account": new.account,
+            "account_type": new.account_type,
+            "status": new.status,
+            "updated_at": new.updated_at,
+        },
+        where=or_(
+            Installation.account != new.account,
+            Installation.account_type != new.account_type,
+            Installation.status != new.status,
+        ),
+    )
+
+
+def _upsert_repository(insert: Any) -> Any:
+    """INSERT, or UPDATE when it changes something: one statement where the ORM loaded, then flushed, each row."""
+    statement = insert(Repository)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[Repository.id],
+        set_={
+            "installation_id": new.installation_id,
+            "full_name": new.full_name,
+            "active": True,
+            "updated_at": new.updated_at,
+        },
+        where=or_(
+            Repository.installation_id != new.installation_id,
+            Repository.full_name != new.full_name,
+            ~Repository.active,
+        ),
+    )
+
+
+_UPSERT_INSTALLATION = {
+    "sqlite": _upsert_installation(sqlite.insert),
+    "postgresql": _upsert_installation(postgresql.insert),
+}
+_UPSERT_REPOSITORY = {"sqlite": _upsert_repository(sqlite.insert), "postgresql": _upsert_repository(postgresql.insert)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,34 +72,39 @@ async def save_installation(
     database: Database, installation_id: int, account: str, account_type: str, status: str
 ) -> None:
     """Create or update an installation."""
-    async with database.session() as session:
-        row = await session.get(Installation, installation_id)
-        if row is None:
-            session.add(Installation(id=installation_id, account=account, account_type=account_type, status=status))
-        else:
-            row.account, row.account_type, row.status = account, account_type, status
+    row = {"id": installation_id, "account": account, "account_type": account_type, "status": status}
+    async with database.begin() as connection:
+        await connection.execute(_UPSERT_INSTALLATION[connection.dialect.name], {**row, "updated_at": utcnow()})
 
 
 async def add_repositories(database: Database, installation_id: int, repositories: Iterable[RepositoryRef]) -> None:
     """Record repositories the installation now covers."""
-    async with database.session() as session:
-        for repository in repositories:
-            row = await session.get(Repository, repository.id)
-            if row is None:
-                session.add(
-                    Repository(id=repository.id, installation_id=installation_id, full_name=repository.full_name)
-                )
-            else:
-                row.installation_id, row.full_name, row.active = installation_id, repository.full_name, True
+    await change_repositories(database, installation_id, repositories, ())
 
 
-async def remove_repositories(database: Database, repository_ids: Iterable[int]) -> None:
-    """Mark repositories the installation no longer covers."""
-    ids = list(repository_ids)
-    if not ids:
+async def change_repositories(
+    database: Database, installation_id: int, added: Iterable[RepositoryRef], removed: Iterable[int]
+) -> None:
+    """Record repositories an installation now covers and mark those it no longer does, in one transaction."""
+    now = utcnow()
+    rows = [
+        {
+            "id": ref.id,
+            "installation_id": installation_id,
+            "full_name": ref.full_name,
+            "active": True,
+            "updated_at": now,
+        }
+        for ref in added
+    ]
+    ids = list(removed)
+    if not rows and not ids:
         return
-    async with database.session() as session:
-        await session.execute(update(Repository).where(Repository.id.in_(ids)).values(active=False))
+    async with database.begin() as connection:
+        if rows:
+            await connection.execute(_UPSERT_REPOSITORY[connection.dialect.name], rows)
+        if ids:
+            await connection.execute(update(Repository).where(Repository.id.in_(ids)).values(active=False))
 
 
 async def deactivate_installation(database: Database, installation_id: int, status: str) -> None:

@@ -23,11 +23,11 @@ from bot.logs import log_context
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.deliveries import PendingDelivery
+from bot.store.deliveries import PendingDelivery, Recorder
 from bot.web import api, dashboard
 from bot.web.auth import Gate, Sessions
 from bot.web.health import healthz, metrics_endpoint, readyz
-from bot.web.keys import CONTEXT, DATABASE, GATE, RUNNER, SETTINGS
+from bot.web.keys import CONTEXT, DATABASE, GATE, RECORDER, RUNNER, SETTINGS
 from bot.web.openapi import openapi_document
 from bot.web.webhook import MAX_BODY, receive
 
@@ -74,6 +74,7 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
     runner = JobRunner(database, partial(_work, context), settings.job_concurrency, metrics=metrics)
     scheduler = schedule_learning(context, runner)
     app[DATABASE], app[CONTEXT], app[RUNNER] = database, context, runner
+    app[RECORDER] = Recorder(database)
     app[GATE] = Gate(database, Sessions(_session_secret(settings)))
     await learning.refresh_priors()
     if auth is not None:

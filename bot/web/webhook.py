@@ -11,9 +11,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.handlers import handles
-from bot.store import deliveries
 from bot.store.deliveries import NewDelivery
-from bot.web.keys import CONTEXT, DATABASE, RUNNER, SETTINGS
+from bot.web.keys import CONTEXT, RECORDER, RUNNER, SETTINGS
 
 log = logging.getLogger(__name__)
 MAX_BODY = 25 * 1024 * 1024
@@ -56,8 +55,8 @@ async def receive(request: web.Request) -> web.Response:
         return _answer(200, "pong", zen=data.get("zen"))
     action = data.get("action") if isinstance(data.get("action"), str) else None
     handled = handles(event, action)
-    new = await deliveries.record(
-        request.app[DATABASE], _new_delivery(delivery_id, event, action, data, body=body, handled=handled)
+    new = await request.app[RECORDER].record(
+        _new_delivery(delivery_id, event, action, data, body=body, handled=handled)
     )
     if not handled:
         metrics.labels(event[:64], "ignored").inc()
