@@ -12,7 +12,7 @@ from sqlalchemy import update
 from bot.jobs.runner import JobRunner
 from bot.store import deliveries
 from bot.store.db import Database
-from bot.store.deliveries import NewDelivery, PendingDelivery
+from bot.store.deliveries import NewDelivery, PendingDelivery, Recorder
 from bot.store.models import Delivery, utcnow
 from bot.web.keys import CONTEXT
 from tests.app.conftest import RunningApp
@@ -163,3 +163,20 @@ async def test_pull_request_locks_are_dropped_once_released(fake_github: FakeGit
     await toasty.settle()
     assert len(repo.check_runs) == 3
     assert toasty.app[CONTEXT].pull_locks == {}
+
+
+async def test_acknowledgements_recorded_together_each_learn_whether_they_were_new(database_url: str) -> None:
+    database = Database(database_url)
+    await database.migrate()
+    try:
+        recorder = Recorder(database)
+        await recorder.record(NewDelivery("seen", "ping", None, None, None, "{}"))
+        arrivals = ["a", "seen", "b", "a", "c"]  # arriving together: one batch, one transaction
+        answers = await asyncio.gather(
+            *(recorder.record(NewDelivery(i, "ping", None, None, None, "{}")) for i in arrivals)
+        )
+        assert answers == [True, False, True, False, True]  # a redelivery, and one id twice in the same batch
+        for delivery_id in ("a", "b", "c", "seen"):
+            assert await deliveries.get(database, delivery_id) is not None  # committed before anyone was answered
+    finally:
+        await database.dispose()
