@@ -34,7 +34,8 @@ SECONDARY_LIMIT_WAIT = 60.0
 """GitHub: without Retry-After, wait at least a minute after a secondary rate limit."""
 WRITE_METHODS = frozenset(("POST", "PATCH", "PUT", "DELETE"))
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PATCH", "PUT", "DELETE"))
-"""Sending these twice leaves GitHub as sending them once (Toasty's PATCHes set a check run's state)."""
+"""Sending these twice leaves GitHub as sending them once (Toasty's PATCHes set a check run's state), except a
+PATCH carrying annotations: GitHub appends those to the ones already there."""
 ResponseObserver = Callable[[str, str, int, Mapping[str, str]], None]
 TokenRefresher = Callable[[], Awaitable[str]]
 
@@ -93,7 +94,7 @@ class GitHubClient(GitHubAPI):
         if self._jwt is not None:
             request_headers["authorization"] = f"Bearer {self._jwt}"
         refreshed = False
-        repeatable = self._repeatable(method, url)
+        repeatable = self._repeatable(method, url, body)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             last = attempt == MAX_ATTEMPTS
             try:
@@ -130,9 +131,14 @@ class GitHubClient(GitHubAPI):
             return status, response_headers, data
         raise AssertionError("unreachable: the last attempt always returns or raises")  # pragma: no cover
 
-    def _repeatable(self, method: str, url: str) -> bool:
-        """Whether sending the request again cannot create anything twice: Toasty's GraphQL is queries only."""
-        return method in IDEMPOTENT_METHODS or (method == "POST" and url == self.graphql_url)
+    def _repeatable(self, method: str, url: str, body: bytes) -> bool:
+        """Whether sending the request again cannot create anything twice: Toasty's GraphQL is queries only, and a
+        second installation token is as good as the first."""
+        if method == "PATCH" and b'"annotations"' in body:
+            return False
+        if method == "POST":
+            return url == self.graphql_url or url.endswith("/access_tokens")
+        return method in IDEMPOTENT_METHODS
 
     def _serialised(self, method: str) -> AbstractAsyncContextManager[object]:
         if method in WRITE_METHODS and self._write_lock is not None:

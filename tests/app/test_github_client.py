@@ -63,7 +63,16 @@ async def test_a_post_that_github_may_have_applied_is_not_sent_again(fake_github
         with pytest.raises(GitHubUnavailable):
             await client.post(f"/repos/{repo.full_name}/check-runs", data={"name": "t", "head_sha": sha})
         data = await client.query("query { rateLimit { remaining } }")
+        (run,) = repo.check_runs.values()
+        annotation = {"path": "a.py", "start_line": 1, "end_line": 1, "annotation_level": "notice", "message": "m"}
+        fake_github.server_error_after_next("checks/update", status=502)
+        with pytest.raises(GitHubUnavailable):  # GitHub appends annotations: sent twice, they would show twice
+            await client.patch(
+                f"/repos/{repo.full_name}/check-runs/{run.id}",
+                data={"output": {"title": "t", "summary": "s", "annotations": [annotation]}},
+            )
     assert fake_github.count("checks/create") == 1  # sent once: GitHub created it despite the 502
+    assert fake_github.count("checks/update") == 1
     assert len(repo.check_runs) == 1
     assert [r.status for r in fake_github.requests("graphql")] == [502, 200]  # a query is safe to repeat
     assert data["rateLimit"]["remaining"] > 0
