@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from bot.store.turns import ROUTINE, Turns
 
@@ -29,12 +30,13 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         options: dict[str, Any] = {}
-        if url.startswith("sqlite"):
+        if url.startswith("sqlite") and not _in_memory(url):
             # One connection, shared in turn: SQLite takes one writer at a time anyway, and writers on separate
             # connections wait for each other in its busy handler's sleeps (hundreds of milliseconds under load)
             # where a queue in the event loop waits only as long as the work ahead of it.
             options.update(connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60)
-        else:  # a server may drop idle connections; a file cannot. Kept open, not churned (docs/deployment.md)
+        elif not url.startswith("sqlite"):
+            # A server may drop idle connections; a file cannot. A fixed pool: kept open, not churned.
             options.update(pool_pre_ping=True, pool_size=POSTGRES_CONNECTIONS, max_overflow=0)
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if url.startswith("sqlite"):
@@ -42,6 +44,8 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.turns = Turns() if url.startswith("sqlite") else None
         """SQLite's one connection is taken in turns, by priority; a PostgreSQL pool has a connection for each."""
+        self._lock_engine: AsyncEngine | None = None
+        """Connections that hold long advisory locks, outside the pool the work itself needs (opened per lock)."""
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -106,7 +110,9 @@ class Database:
             yield
             return
         key = _lock_key(name)
-        async with self.engine.connect() as connection:
+        if self._lock_engine is None:
+            self._lock_engine = create_async_engine(self.url, poolclass=NullPool)
+        async with self._lock_engine.connect() as connection:
             await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
             await connection.commit()
             try:
@@ -118,11 +124,19 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self._lock_engine is not None:
+            await self._lock_engine.dispose()
 
     async def ping(self) -> None:
         """One round trip, raising if the database does not answer."""
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
+
+
+def _in_memory(url: str) -> bool:
+    """`sqlite://` or `:memory:`: SQLAlchemy gives those one static connection, which takes no pool options."""
+    path = url.split("://", 1)[-1].split("?", 1)[0]
+    return path in ("", "/", "/:memory:") or ":memory:" in path
 
 
 def _lock_key(name: str) -> int:
