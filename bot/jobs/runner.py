@@ -126,7 +126,11 @@ class JobRunner:
             worker.cancel()
         await asyncio.gather(*self.workers, return_exceptions=True)
         self.workers = []
-        released = await deliveries.release(self.database, self.replica)
+        try:
+            released = await deliveries.release(self.database, self.replica)
+        except Exception:  # the database is gone too: the leases lapse on their own, and shutdown goes on
+            log.exception("could not release this replica's deliveries; they resume when their leases end")
+            return
         if released:
             log.info("released %d deliveries cut short by the stop; the next start resumes them", released)
 

@@ -30,14 +30,21 @@ def schedule_learning(context: AppContext, runner: JobRunner) -> AsyncIOSchedule
     _every(scheduler, SWEEP_EVERY, _sweep, runner, name="sweep-deliveries")
     _every(scheduler, timedelta(minutes=context.settings.poll_minutes), _poll, context, name="poll-reactions")
     _every(scheduler, PRIORS_EVERY, _refresh_priors, context, name="collective-priors")
-    _every(scheduler, PRUNE_EVERY, _prune, context, name="prune-deliveries")
+    _every(scheduler, PRUNE_EVERY, _prune, context, name="prune-deliveries", first=SWEEP_EVERY)  # short-lived pods
     return scheduler
 
 
 def _every(
-    scheduler: AsyncIOScheduler, interval: timedelta, job: Callable[[Any], Awaitable[None]], arg: object, name: str
+    scheduler: AsyncIOScheduler,
+    interval: timedelta,
+    job: Callable[[Any], Awaitable[None]],
+    arg: object,
+    name: str,
+    *,
+    first: timedelta | None = None,
 ) -> None:
-    """Run `job(arg)` every interval, first after one interval; a run still going when the next is due is skipped."""
+    """Run `job(arg)` every interval, first after `first` (default one interval); a run still going when the next
+    is due is skipped."""
     scheduler.add_job(
         job,
         "interval",
@@ -46,7 +53,7 @@ def _every(
         id=name,
         max_instances=1,
         coalesce=True,
-        next_run_time=utcnow() + interval,
+        next_run_time=utcnow() + (first or interval),
     )
 
 
