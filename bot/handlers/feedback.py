@@ -42,7 +42,8 @@ async def on_reply(event: sansio.Event, *, context: AppContext, job: Job) -> Non
     actor = comment["user"]["login"]
     association = await context.association(gh, repository, actor, False)  # permission, not org membership
     if command.verb == "explain":
-        await _explain(context, gh, row, int(parent_id), actor=actor, association=association)
+        retry = job.attempt > 1
+        await _explain(context, gh, row, int(parent_id), actor=actor, association=association, retry=retry)
         return
     rule = _rule(command, row.rule)
     if rule is None:
@@ -170,7 +171,14 @@ def _signal(row: ReviewComment, command: Command, rule: str, actor: str, associa
 
 
 async def _explain(
-    context: AppContext, gh: GitHubClient, row: ReviewComment, comment_id: int, *, actor: str, association: str
+    context: AppContext,
+    gh: GitHubClient,
+    row: ReviewComment,
+    comment_id: int,
+    *,
+    actor: str,
+    association: str,
+    retry: bool,
 ) -> None:
     """Answer `@toasty explain` once per comment: the rule's reasons, this repository's numbers, how to tune them."""
     asked = await feedback.entries(
@@ -178,7 +186,8 @@ async def _explain(
     )
     if any(entry.comment_id == comment_id for entry in asked[0]):
         return
-    await github_feedback.reply(gh, row.repository, row.pull_number, comment_id, await _explanation(context, row))
+    if not (retry and await _already_answered(context, gh, row, comment_id)):
+        await github_feedback.reply(gh, row.repository, row.pull_number, comment_id, await _explanation(context, row))
     await context.record_feedback(
         [
             NewSignal(
@@ -194,6 +203,16 @@ async def _explain(
             )
         ],
     )
+
+
+async def _already_answered(context: AppContext, gh: GitHubClient, row: ReviewComment, comment_id: int) -> bool:
+    """Whether an earlier attempt's reply reached GitHub though its answer did not reach us (a 502 after the fact)."""
+    bot = await context.bot_login()
+    path = f"/repos/{row.repository}/pulls/{row.pull_number}/comments?per_page=100"
+    async for comment in gh.getiter(path):
+        if comment.get("in_reply_to_id") == comment_id and (comment.get("user") or {}).get("login") == bot:
+            return True
+    return False
 
 
 async def _explanation(context: AppContext, row: ReviewComment) -> str:

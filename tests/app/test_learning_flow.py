@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.engine.strategy import parse_strategy
@@ -227,7 +228,10 @@ async def test_a_conversation_command_mutes_a_custom_rule(fake_github: FakeGitHu
     assert len(comments_by_rule(pull)["custom.no-print"]) == 1  # muted: the new print got no comment
 
 
-async def test_a_command_waits_out_github_being_down(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+@pytest.mark.parametrize("reply_applied", [False, True], ids=["lost", "applied-then-502"])
+async def test_a_command_waits_out_github_being_down(
+    fake_github: FakeGitHub, toasty: RunningApp, reply_applied: bool
+) -> None:
     pull = await open_pull(fake_github, toasty, {"app/risky.py": RISKY})
     evaluate = comments_by_rule(pull)["security.eval"][0]
 
@@ -235,7 +239,10 @@ async def test_a_command_waits_out_github_being_down(fake_github: FakeGitHub, to
         payload["comment"].update(in_reply_to_id=evaluate.id, body="@toasty explain", author_association="MEMBER")
         payload["comment"]["user"].update(login="maintainer", type="User")
 
-    fake_github.server_error_next("pulls/create-reply-for-review-comment", status=502)
+    if reply_applied:  # GitHub posted the reply, then answered 502
+        fake_github.server_error_after_next("pulls/create-reply-for-review-comment", status=502)
+    else:
+        fake_github.server_error_next("pulls/create-reply-for-review-comment", status=502)
     reply = fake_github.webhook("pull_request_review_comment", "created.payload", pull=pull, modify=explain)
     await fake_github.deliver(reply, toasty.webhook_url)
     await toasty.settle()
@@ -246,4 +253,8 @@ async def test_a_command_waits_out_github_being_down(fake_github: FakeGitHub, to
         await session.execute(update(Delivery).where(Delivery.id == reply.delivery_id).values(not_before=None))
     toasty.app[RUNNER].submit(reply.delivery_id)
     await toasty.settle()
-    assert [r.status for r in fake_github.requests("pulls/create-reply-for-review-comment")] == [502, 201]
+    sent = [r.status for r in fake_github.requests("pulls/create-reply-for-review-comment")]
+    assert sent == ([502] if reply_applied else [502, 201])
+    answers = [c for c in pull.review_comments.values() if c.in_reply_to_id == evaluate.id]
+    assert len(answers) == 1  # explained exactly once either way
+    assert [e.signal for e in await log(toasty)].count("explain") == 1
