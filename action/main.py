@@ -201,7 +201,7 @@ def _review(run: _Run, grade: PullRequestGrade, change: Change) -> str:
         token=inputs.github_token.get_secret_value(),
     )
     outcome = asyncio.run(review(pull, grade, change.commentable, run.strategy))
-    if outcome.posted == 0 and "may not write" in outcome.note and inputs.comment == "always":
+    if outcome.posted == 0 and "may not write" in outcome.note:
         run.out.write(f"::warning title=Toasty::{escape_data(outcome.note)}\n")
     log.info(outcome.note)
     return outcome.note

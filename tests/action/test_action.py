@@ -92,6 +92,11 @@ async def test_a_read_only_token_says_so_and_carries_on(
     assert "comes from a fork" in run.summary
     assert "::notice title=Toasty::No review posted: this pull request comes from a fork" in run.log
     assert run.outputs["findings"] == "2"
+    work.env["GITHUB_EVENT_PATH"] = str(work.pull_request_event(tmp_path))  # not a fork, yet a read-only token
+    refused = await work.run(tmp_path, monkeypatch, github_token=read_only.token)
+    assert refused.status == 0
+    assert any(line.startswith("::warning title=Toasty::No review posted") for line in refused.log.splitlines())
+    work.env["GITHUB_EVENT_PATH"] = str(work.pull_request_event(tmp_path, fork=True))
     tried = await work.run(tmp_path, monkeypatch, github_token=read_only.token, comment="always")
     assert tried.status == 0
     assert not pull.reviews
