@@ -26,7 +26,7 @@ def changes(strategy: Strategy) -> list[str]:
     for rule_id, record in sorted(strategy.learned.items(), key=lambda item: -item[1].evidence):
         evidence = evidence_words(record)
         if record.muted:
-            lines.append(f"`{rule_id}` muted by the team (exploration may still ask about it now and then)")
+            lines.append(f"`{rule_id}` muted by the team (`@toasty unmute` brings it back)")
             continue
         if (
             record.threshold_from is not None
