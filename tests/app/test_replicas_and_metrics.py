@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from bot.jobs.runner import JobRunner
 from bot.store import deliveries
@@ -171,10 +171,13 @@ async def test_acknowledgements_recorded_together_each_learn_whether_they_were_n
     try:
         recorder = Recorder(database)
         await recorder.record(NewDelivery("seen", "ping", None, None, None, "{}"))
-        arrivals = ["a", "seen", "b", "a", "c"]  # arriving together: one batch, one transaction
+        transactions: list[object] = []
+        event.listen(database.engine.sync_engine, "begin", transactions.append)
+        arrivals = ["a", "seen", "b", "a", "c"]  # arriving together: one batch
         answers = await asyncio.gather(
             *(recorder.record(NewDelivery(i, "ping", None, None, None, "{}")) for i in arrivals)
         )
+        assert len(transactions) == 1  # one transaction for all five acknowledgements
         assert answers == [True, False, True, False, True]  # a redelivery, and one id twice in the same batch
         for delivery_id in ("a", "b", "c", "seen"):
             assert await deliveries.get(database, delivery_id) is not None  # committed before anyone was answered
