@@ -113,7 +113,7 @@ async def _grade(context: AppContext, gh: GitHubClient, pull: PullRequestRef, jo
         return
     check_run_id = grading.check_run_id
     if check_run_id is None:
-        check_run_id = await _open_check_run(gh, pull, job)
+        check_run_id = await _open_check_run(context, gh, pull, job, grading.id)
         await gradings.set_check_run(context.database, grading.id, check_run_id)
     run = _Run(context, gh, pull, grading.id, check_run_id)
     try:
@@ -151,10 +151,22 @@ def _gives_up(error: Exception, job: Job) -> bool:
     return True
 
 
-async def _open_check_run(gh: GitHubClient, pull: PullRequestRef, job: Job) -> int:
-    """Create the check run; a retry first looks for the one an earlier attempt's unanswered request created."""
+async def _open_check_run(
+    context: AppContext, gh: GitHubClient, pull: PullRequestRef, job: Job, grading_id: int
+) -> int:
+    """Create the check run; a retry first looks for the one an earlier attempt's unanswered request created. On the
+    last attempt, a run GitHub created without answering is completed as failed rather than left in progress."""
     found = await checks.find_open(gh, pull.repository, pull.head_sha, job.delivery_id) if job.attempt > 1 else None
-    return found if found is not None else await checks.create(gh, pull.repository, pull.head_sha, job.delivery_id)
+    if found is not None:
+        return found
+    try:
+        return await checks.create(gh, pull.repository, pull.head_sha, job.delivery_id)
+    except GitHubUnavailable as error:
+        if job.final:
+            orphan = await checks.find_open(gh, pull.repository, pull.head_sha, job.delivery_id)
+            if orphan is not None:
+                await _report_failure(_Run(context, gh, pull, grading_id, orphan), error)
+        raise
 
 
 async def _review_again(context: AppContext, gh: GitHubClient, pull: PullRequestRef, grading_id: int, had: int) -> None:

@@ -303,3 +303,18 @@ async def test_finished_deliveries_are_forgotten_once_github_cannot_redeliver_th
     assert await deliveries.prune(toasty.database, now + timedelta(days=9)) == 1
     assert await deliveries.get(toasty.database, opened.delivery_id) is None
     assert await deliveries.get(toasty.database, waiting.delivery_id) is not None  # unfinished work is never dropped
+
+
+async def test_a_check_run_created_unanswered_on_the_last_attempt_is_not_left_in_progress(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.server_error_next("apps/create-installation-access-token", status=503, times=4)
+    assert await deliver_opened(fake_github, toasty, pull) == 202  # GitHub down before any check run
+    assert not pull.repo.check_runs
+    async with toasty.database.session() as session:  # the attempts GitHub's outage used up
+        await session.execute(update(Delivery).where(Delivery.event == "pull_request").values(attempts=3))
+    fake_github.server_error_after_next("checks/create", status=502)
+    assert (await retry_now(toasty)).state == "failed"
+    (run,) = pull.repo.check_runs.values()
+    assert (run.status, run.conclusion) == ("completed", "neutral")
