@@ -100,20 +100,13 @@ async def on_thread(event: sansio.Event, *, context: AppContext, job: Job) -> No
             return
         gh = await context.github(int(data["installation"]["id"]))
         association = await context.association(gh, repository, sender["login"], False)
-        signal = NewSignal(
-            repository=repository,
-            pull_number=row.pull_number,
-            fingerprint=row.fingerprint,
-            rule=row.rule,
-            value=row.value,
-            threshold=row.threshold,
-            path=row.path,
+        signal = NewSignal.on_comment(
+            row,
             actor=sender["login"],
             association=association,
             signal=data["action"],
             source="webhook",
             occurred_at=utcnow(),
-            comment_id=row.comment_id,
         )
         await context.record_feedback([signal])
         return

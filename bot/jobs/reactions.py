@@ -113,21 +113,8 @@ class _PullPoll:
         self, row: ReviewComment, actor: str, is_bot: bool, *, kind: str, content: str, at: datetime
     ) -> NewSignal:
         association = await self.context.association(self.gh, row.repository, actor, is_bot)
-        return NewSignal(
-            repository=row.repository,
-            pull_number=row.pull_number,
-            fingerprint=row.fingerprint,
-            rule=row.rule,
-            value=row.value,
-            threshold=row.threshold,
-            path=row.path,
-            actor=actor,
-            association=association,
-            signal=kind,
-            content=content,
-            source="poll",
-            occurred_at=at,
-            comment_id=row.comment_id,
+        return NewSignal.on_comment(
+            row, actor=actor, association=association, signal=kind, source="poll", occurred_at=at, content=content
         )
 
 

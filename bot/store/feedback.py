@@ -41,6 +41,36 @@ class NewSignal:
     content: str | None = None
     comment_id: int | None = None
 
+    @classmethod
+    def on_comment(
+        cls,
+        comment: ReviewComment,
+        *,
+        actor: str,
+        association: str,
+        signal: str,
+        source: str,
+        occurred_at: datetime,
+        content: str | None = None,
+    ) -> NewSignal:
+        """A signal about the finding one of Toasty's comments is on (a reaction, a resolved thread)."""
+        return cls(
+            repository=comment.repository,
+            pull_number=comment.pull_number,
+            fingerprint=comment.fingerprint,
+            rule=comment.rule,
+            value=comment.value,
+            threshold=comment.threshold,
+            path=comment.path,
+            actor=actor,
+            association=association,
+            signal=signal,
+            source=source,
+            occurred_at=occurred_at,
+            content=content,
+            comment_id=comment.comment_id,
+        )
+
 
 async def append(database: Database, signals: Iterable[NewSignal]) -> int:
     """Append signals to the log (never updated, never deleted); returns how many."""
