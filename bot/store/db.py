@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib.resources import files
 from typing import Any
 
@@ -93,7 +93,7 @@ class Database:
             yield True
             return
         key = _lock_key(name)
-        async with self.engine.connect() as connection:
+        async with self._lock_connection() as connection:
             held = bool(await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
             try:
                 yield held
@@ -110,9 +110,7 @@ class Database:
             yield
             return
         key = _lock_key(name)
-        if self._lock_engine is None:
-            self._lock_engine = create_async_engine(self.url, poolclass=NullPool)
-        async with self._lock_engine.connect() as connection:
+        async with self._lock_connection() as connection:
             await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
             await connection.commit()
             try:
@@ -120,6 +118,12 @@ class Database:
             finally:
                 await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
                 await connection.commit()
+
+    def _lock_connection(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection outside the pool for holding a lock as long as the work under it takes."""
+        if self._lock_engine is None:
+            self._lock_engine = create_async_engine(self.url, poolclass=NullPool)
+        return self._lock_engine.connect()
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
