@@ -25,7 +25,7 @@ from bot.engine.strategy import resolve_strategy
 from bot.github import checks, contents
 from bot.github.client import GitHubClient, GitHubUnavailable, RetryLater
 from bot.github.contents import BLOBS_PER_QUERY, Blob, PullFile
-from bot.github.reviews import post_review
+from bot.github.reviews import comments_by, post_review
 from bot.learning.explain import summary_section
 from bot.metrics import Timer
 from bot.report.comment import parse_marker, render_review_body
@@ -373,10 +373,7 @@ async def _settle_pending(context: AppContext, gh: GitHubClient, pull: PullReque
     if not pending:
         return 0
     posted = set()
-    bot = await context.bot_login()
-    async for comment in gh.getiter(f"/repos/{pull.repository}/pulls/{pull.number}/comments?per_page=100"):
-        if (comment.get("user") or {}).get("login") != bot:
-            continue  # anyone can paste a marker; only the App's own comments say what it posted
+    async for comment in comments_by(gh, pull.repository, pull.number, await context.bot_login()):
         marker = parse_marker(comment.get("body", ""))
         if marker is not None:
             posted.add(marker[0])

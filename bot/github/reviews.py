@@ -1,10 +1,12 @@
-"""One review per head commit, carrying every inline comment; a 422 drops the doubtful comments and retries once."""
+"""One review per head commit, carrying every inline comment (a 422 drops the doubtful ones and retries once); and
+reading back what the App itself posted."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from gidgethub import BadRequest
 
@@ -68,3 +70,10 @@ async def _send(
         },
     )
     return int(answer["id"])
+
+
+async def comments_by(gh: GitHubClient, repository: str, number: int, login: str) -> AsyncIterator[dict[str, Any]]:
+    """A pull request's review comments written by one account (anyone can paste a marker; only its author counts)."""
+    async for comment in gh.getiter(f"/repos/{repository}/pulls/{number}/comments?per_page=100"):
+        if (comment.get("user") or {}).get("login") == login:
+            yield comment

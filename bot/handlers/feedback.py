@@ -15,6 +15,7 @@ from bot.engine.rules import format_number
 from bot.engine.strategy import Strategy, parse_strategy
 from bot.github import feedback as github_feedback
 from bot.github.client import GitHubClient
+from bot.github.reviews import comments_by
 from bot.handlers.routes import Routes, payload
 from bot.report.comment import parse_marker
 from bot.store import feedback
@@ -200,10 +201,8 @@ async def _explain(
 
 async def _already_answered(context: AppContext, gh: GitHubClient, row: ReviewComment, comment_id: int) -> bool:
     """Whether an earlier attempt's reply reached GitHub though its answer did not reach us (a 502 after the fact)."""
-    bot = await context.bot_login()
-    path = f"/repos/{row.repository}/pulls/{row.pull_number}/comments?per_page=100"
-    async for comment in gh.getiter(path):
-        if comment.get("in_reply_to_id") == comment_id and (comment.get("user") or {}).get("login") == bot:
+    async for comment in comments_by(gh, row.repository, row.pull_number, await context.bot_login()):
+        if comment.get("in_reply_to_id") == comment_id:
             return True
     return False
 
