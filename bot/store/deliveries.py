@@ -1,7 +1,8 @@
 """Webhook deliveries: recorded before they are acknowledged, then finished or rescheduled by the runner.
 
 This is the App's hot path (every webhook, every job), so it uses plain SQL statements rather than ORM units of
-work: one INSERT to record, one SELECT to load, one UPDATE to finish.
+work: one INSERT for the acknowledgements that arrive together, one UPDATE … RETURNING to claim, one UPDATE to
+finish.
 """
 
 from __future__ import annotations
@@ -88,13 +89,6 @@ class PendingDelivery:
     repository: str | None
     payload: str
     attempts: int
-
-
-async def record(database: Database, delivery: NewDelivery) -> bool:
-    """Store a delivery; False when its id was seen before (a duplicate or a redelivery)."""
-    async with database.begin(URGENT) as connection:
-        (new,) = await _insert_new(connection, [delivery])
-    return new
 
 
 async def _insert_new(connection: AsyncConnection, batch: Sequence[NewDelivery]) -> list[bool]:

@@ -32,7 +32,7 @@ async def test_of_two_replicas_only_one_processes_a_delivery(database_url: str) 
     replicas = [JobRunner(database, work, concurrency=2, replica=f"replica-{i}") for i in range(2)]
     try:
         for index in range(10):
-            await deliveries.record(database, NewDelivery(f"d{index}", "ping", None, None, None, "{}"))
+            await Recorder(database).record(NewDelivery(f"d{index}", "ping", None, None, None, "{}"))
         for runner in replicas:
             await runner.start()  # both find all ten unfinished deliveries
         await asyncio.gather(*(runner.drain() for runner in replicas))
@@ -53,7 +53,7 @@ async def test_a_crashed_replicas_lapsed_lease_is_swept_up(database_url: str) ->
 
     runner = JobRunner(database, work, replica="survivor")
     try:
-        await deliveries.record(database, NewDelivery("orphan", "ping", None, None, None, "{}"))
+        await Recorder(database).record(NewDelivery("orphan", "ping", None, None, None, "{}"))
         held = await deliveries.claim(database, "orphan", "crashed", timedelta(minutes=15))
         assert held is not None
         assert await deliveries.claim(database, "orphan", "survivor", timedelta(minutes=15)) is None  # still held
@@ -83,7 +83,7 @@ async def test_a_job_cut_short_by_a_stop_is_resumed_by_the_next_start(database_u
 
     first = JobRunner(database, slow)
     try:
-        await deliveries.record(database, NewDelivery("long", "ping", None, None, None, "{}"))
+        await Recorder(database).record(NewDelivery("long", "ping", None, None, None, "{}"))
         await first.start()
         await started.wait()
         await first.stop(grace=0.1)
