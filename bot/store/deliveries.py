@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.store.db import Database
+from bot.store.db import Database, upsert_statements
 from bot.store.models import Delivery, utcnow
 from bot.store.turns import URGENT
 
@@ -24,10 +23,9 @@ UNFINISHED = ("queued", "processing", "retry")
 
 # Built once: executing a prepared statement with parameters skips SQLAlchemy's per-call compilation work.
 # ON CONFLICT DO NOTHING RETURNING: the ids that come back are the new ones, without an error to catch.
-_RECORD = {
-    "sqlite": sqlite.insert(Delivery).on_conflict_do_nothing(index_elements=["id"]).returning(Delivery.id),
-    "postgresql": postgresql.insert(Delivery).on_conflict_do_nothing(index_elements=["id"]).returning(Delivery.id),
-}
+_RECORD = upsert_statements(
+    lambda insert: insert(Delivery).on_conflict_do_nothing(index_elements=["id"]).returning(Delivery.id)
+)
 _CLAIM = (
     update(Delivery)
     .where(

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.store.db import Database
+from bot.store.db import Database, upsert_statements
 from bot.store.models import Installation, Repository, utcnow
 
 
@@ -53,11 +52,8 @@ def _upsert_repository(insert: Any) -> Any:
     )
 
 
-_UPSERT_INSTALLATION = {
-    "sqlite": _upsert_installation(sqlite.insert),
-    "postgresql": _upsert_installation(postgresql.insert),
-}
-_UPSERT_REPOSITORY = {"sqlite": _upsert_repository(sqlite.insert), "postgresql": _upsert_repository(postgresql.insert)}
+_UPSERT_INSTALLATION = upsert_statements(_upsert_installation)
+_UPSERT_REPOSITORY = upsert_statements(_upsert_repository)
 
 
 @dataclass(frozen=True, slots=True)
