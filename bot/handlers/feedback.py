@@ -175,10 +175,7 @@ async def _explain(
     retry: bool,
 ) -> None:
     """Answer `@toasty explain` once per comment: the rule's reasons, this repository's numbers, how to tune them."""
-    asked = await feedback.entries(
-        context.database, feedback.LogQuery(repository=row.repository, rule=row.rule, signal="explain", limit=1000)
-    )
-    if any(entry.comment_id == comment_id for entry in asked[0]):
+    if await feedback.has_signal(context.database, row, comment_id, "explain"):
         return
     if not (retry and await _already_answered(context, gh, row, comment_id)):
         await github_feedback.reply(gh, row.repository, row.pull_number, comment_id, await _explanation(context, row))

@@ -136,6 +136,22 @@ async def latest_id(database: Database, repository: str | None = None) -> int:
         return int(await session.scalar(query) or 0)
 
 
+async def has_signal(database: Database, comment: ReviewComment, comment_id: int, signal: str) -> bool:
+    """Whether the log holds this signal about a comment (an `@toasty explain` already answered)."""
+    async with database.session() as session:
+        found = await session.scalar(
+            select(Feedback.id)
+            .where(
+                Feedback.repository == comment.repository,  # the (repository, rule) index narrows the search
+                Feedback.rule == comment.rule,
+                Feedback.comment_id == comment_id,
+                Feedback.signal == signal,
+            )
+            .limit(1)
+        )
+        return found is not None
+
+
 async def reactions(database: Database, comment_id: int) -> set[tuple[str, str]]:
     """(actor, content) of every reaction on a comment as last polled."""
     async with database.session() as session:
