@@ -66,26 +66,40 @@ def choose_comments(
     """The findings worth an inline comment, best first, within the strategy's budget, plus at most one
     exploration comment in a share of reviews (decided by `seed`, the head commit, so a retry decides alike).
 
-    Findings whose rule is delivered as annotations (or silently), findings already commented on in this pull
-    request, and findings with no line inside the diff are left to the check run's annotations.
+    A rule in doubt (LearnedRule.in_doubt) asks once per review: one comment if it comments, and, for at most one
+    quietened rule in doubt, one question. Findings of other quiet rules, findings already commented on in this
+    pull request, and findings with no line inside the diff are left to the check run's annotations.
     """
     fresh = [f for f in grade.findings if f.fingerprint not in already_commented]
     ranked = sorted(
-        (f for f in fresh if f.delivery == "comment"),
+        (f for f in fresh if f.delivery == "comment" or (f.delivery == "annotation" and _in_doubt(f.rule, strategy))),
         key=lambda f: (-expected_value(f, strategy), -f.severity.rank, f.path, f.line),
     )
     chosen: list[CommentTarget] = []
+    asked: set[str] = set()
     for finding in ranked:
         if len(chosen) >= strategy.comment_budget:
             break
+        quiet = finding.delivery != "comment"
+        if finding.rule in asked or (quiet and any(t.exploring for t in chosen)):
+            continue
         target = _target(finding, commentable.get(finding.path))
-        if target is not None:
-            chosen.append(target)
+        if target is None:
+            continue
+        if _in_doubt(finding.rule, strategy):
+            asked.add(finding.rule)
+        chosen.append(CommentTarget(target.finding, target.path, target.line, target.on_added_line, exploring=quiet))
     if _explores(seed, strategy.exploration):
-        explored = _exploration(fresh, commentable, strategy)
+        explored = _exploration([f for f in fresh if f.rule not in asked], commentable, strategy)
         if explored is not None:
             chosen.append(explored)
     return chosen
+
+
+def _in_doubt(rule: str, strategy: Strategy) -> bool:
+    """Whether the votes leave open which side of the comment cut the rule belongs on (LearnedRule.in_doubt)."""
+    learned = strategy.learned.get(rule)
+    return learned is not None and learned.in_doubt
 
 
 def _explores(seed: str, rate: float) -> bool:
@@ -99,8 +113,9 @@ def _exploration(
     findings: Iterable[Finding], commentable: Mapping[str, Commentable], strategy: Strategy
 ) -> CommentTarget | None:
     """A finding Toasty would stay quiet about (a probe, or a rule learning quietened), unless the quiet was chosen
-    (the repository's config, or someone's `@toasty mute`): from the rule the team has not voted on for longest, so
-    each gets asked about in turn and a team that changed its mind about a quiet rule gets the chance to say so."""
+    (the repository's config, or someone's `@toasty mute`): a rule in doubt first, so the next vote settles it, then
+    the rule the team has not voted on for longest, so each gets asked about in turn and a team that changed its
+    mind about a quiet rule gets the chance to say so."""
 
     def last_heard(finding: Finding) -> datetime:
         learned = strategy.learned.get(finding.rule)
@@ -112,7 +127,7 @@ def _exploration(
 
     candidates = sorted(
         (f for f in findings if f.delivery in ("probe", "annotation", "silent") and not chosen_quiet(f.rule)),
-        key=lambda f: (last_heard(f), -f.severity.rank, f.fingerprint),
+        key=lambda f: (not _in_doubt(f.rule, strategy), last_heard(f), -f.severity.rank, f.fingerprint),
     )
     for finding in candidates:
         target = _target(finding, commentable.get(finding.path))

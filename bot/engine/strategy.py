@@ -114,6 +114,9 @@ class LearnedRule(Frozen):
     """Earlier votes set aside because the latest ones reversed them (the team changed its mind)."""
     last_heard: datetime | None = None
     """When the team last voted on the rule: exploration asks about the rule it has not heard about longest."""
+    in_doubt: bool = False
+    """The votes leave open whether the rule is worth a comment: a commenting rule gets one comment per review, a
+    quietened one is asked about once per review."""
 
 
 class RulePatch(Frozen):

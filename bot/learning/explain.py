@@ -43,7 +43,17 @@ def changes(strategy: Strategy) -> list[str]:
                 f"`{rule_id}` {_MODE_WORDS[record.delivery_from]} → {_MODE_WORDS[record.delivery_to]} "
                 f"(usefulness {record.usefulness:.0%} after {evidence}{changed})"
             )
+        if record.in_doubt:
+            doubt = f"in doubt (usefulness {record.usefulness:.0%} after {evidence})"
+            lines.append(f"`{rule_id}` {doubt}: {_asking(record)}")
     return lines
+
+
+def _asking(record: LearnedRule) -> str:
+    """How Toasty asks the team about a rule whose votes leave open whether it is worth a comment."""
+    if record.delivery_to == "comment":
+        return "one inline comment per review until the votes settle it"
+    return "asked about once per review until the votes settle it"
 
 
 def summary_section(strategy: Strategy) -> str:

@@ -204,6 +204,7 @@ def _learn_rule(
         delivery_to=delivery,
         set_aside=estimate.set_aside,
         last_heard=votes[-1].occurred_at if votes else None,
+        in_doubt=_in_doubt(estimate, delivery, muted, f"rules.{meta.id}.delivery" in pinned, params),
     )
     return settings, record, evidence
 
@@ -223,6 +224,8 @@ class _Estimate:
     """Trust-weighted votes behind the estimate, before age fading."""
     set_aside: int
     """Votes before the most probable change of taste (0 when a change is less likely than none)."""
+    spread: float
+    """Standard deviation of the usefulness (over every possible change of taste and within each)."""
 
 
 def _estimate(
@@ -235,6 +238,7 @@ def _estimate(
     change (`change_rate` per vote). The estimate is the weighted mean of the (age-faded) posteriors after each
     start, so a run of contrary votes overturns a long record quickly, and one vote the other way after it undoes a
     false alarm. Where the change lies depends on the votes alone, not on their age: silence changes nothing.
+    The spread is the mixture's standard deviation: how far the votes leave the usefulness open.
     """
     alpha, beta = prior
     said = _RunningTally.of(votes, lambda vote: 1.0)
@@ -251,13 +255,30 @@ def _estimate(
     top = max(scores)
     weights = [math.exp(score - top) for score in scores]
     total = sum(weights)
-    usefulness = amount = 0.0
+    usefulness = amount = second_moment = 0.0
     for start, weight in enumerate(weights):
         up, down = faded.between(start, count)
-        usefulness += weight / total * (alpha + up) / (alpha + beta + up + down)
+        pseudo_votes = alpha + beta + up + down
+        mean = (alpha + up) / pseudo_votes
+        usefulness += weight / total * mean
+        second_moment += weight / total * (mean * (1 - mean) / (pseudo_votes + 1) + mean**2)
         amount += weight / total * sum(said.between(start, count))
     likeliest = max(range(count + 1), key=lambda start: weights[start])
-    return _Estimate(usefulness, amount, likeliest if weights[0] < total / 2 else 0)
+    spread = math.sqrt(max(second_moment - usefulness**2, 0.0))
+    return _Estimate(usefulness, amount, likeliest if weights[0] < total / 2 else 0, spread)
+
+
+def _in_doubt(estimate: _Estimate, delivery: Delivery, muted: bool, pinned: bool, params: LearningParameters) -> bool:
+    """Whether the votes leave a fair chance that the rule belongs on the other side of the comment cut than where it
+    is delivered (once it has the minimum evidence, and unless a person or the config decided its delivery)."""
+    if muted or pinned or delivery == "silent" or estimate.spread <= 0:
+        return False
+    if not enough(estimate.said, params.min_evidence):
+        return False
+    below_cut = 0.5 * (1 + math.erf((params.comment_below - estimate.usefulness) / (estimate.spread * math.sqrt(2))))
+    if delivery == "comment":
+        return below_cut >= params.hold_back_chance
+    return 1 - below_cut >= params.ask_chance
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,8 +37,15 @@ class LearningParameters(BaseModel):
     change_rate: float = Field(default=0.02, gt=0, lt=1)
     """Prior chance, per vote, that the team changes its mind about a rule: how readily a run of contrary votes
     is read as a change of taste rather than noise."""
-    comment_below: float = Field(default=0.45, ge=0, le=1)
-    """Below this expected usefulness a rule's findings become annotations only."""
+    comment_below: float = Field(default=0.6, ge=0, le=1)
+    """Below this expected usefulness a rule's findings become annotations only: an inline comment interrupts the
+    team, so a rule comments only while most of its comments are expected to be wanted."""
+    hold_back_chance: float = Field(default=0.16, gt=0, lt=1)
+    """A commenting rule gets one comment per review while the chance that it is not worth one is at least this
+    (holding back is cheap: its other findings stay annotations)."""
+    ask_chance: float = Field(default=0.33, gt=0, lt=1)
+    """A quietened rule is asked about once per review while the chance that it is worth a comment is at least this
+    (asking is dearer: the question may be one more comment the team does not want)."""
     silent_below: float = Field(default=0.12, ge=0, le=1)
     """Below this (with twice the minimum evidence) they are not shown at all."""
     probe_ratio: float = Field(default=0.7, gt=0, lt=1)

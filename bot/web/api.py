@@ -202,6 +202,7 @@ async def analytics_for(app: web.Application, repository: str) -> AnalyticsAnswe
             usefulness=record.usefulness if record else None,
             delivery=settings.delivery if settings else None,
             threshold=settings.threshold if settings else None,
+            in_doubt=record.in_doubt if record else False,
         )
     history = await analytics.thresholds(database, repository)
     return AnalyticsAnswer(

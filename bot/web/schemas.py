@@ -142,6 +142,8 @@ class RuleStatistics(_Body):
     usefulness: float | None = None
     delivery: str | None = None
     threshold: float | None = None
+    in_doubt: bool = False
+    """The votes leave open whether the rule is worth a comment: it comments, or is asked about, once per review."""
 
 
 class ThresholdPoint(_Body):

@@ -189,6 +189,7 @@ async def test_analytics_after_real_activity(fake_github: FakeGitHub, toasty: Ru
     assert [point["pull_number"] for point in body["scores"]] == [pull.number]
     assert body["rules"]["security.eval"]["found"] == 1
     assert (body["rules"]["security.eval"]["up"], body["rules"]["security.shell-true"]["down"]) == (1, 1)
+    assert body["rules"]["security.eval"]["in_doubt"] is False  # one vote is not yet evidence either way
     await check_against_openapi(toasty, "/api/repos/{owner}/{repo}/analytics", "get", 200, body)
     _, listing, _ = await reader.call("GET", "/api/repos")
     assert listing == {"repositories": ["octo/demo"]}

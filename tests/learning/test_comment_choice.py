@@ -33,15 +33,20 @@ PATH = "pkg/module.py"
 EVERY_LINE = Commentable(frozenset(range(1, 18)), frozenset(range(1, 18)))
 
 
-def strategy(quiet: dict[str, tuple[Delivery, int]] | None = None, **update: object) -> Strategy:
-    """The defaults, with some rules quietened by learning (delivery, days since the team last voted on it)."""
+def strategy(
+    quiet: dict[str, tuple[Delivery, int]] | None = None, doubted: frozenset[str] = frozenset(), **update: object
+) -> Strategy:
+    """The defaults, with some rules quietened by learning (delivery, days since the team last voted on it) and
+    some in doubt (the team's latest votes disagree with their delivery)."""
     base = Strategy.default()
     rules = dict(base.rules)
-    learned = {}
+    learned = {rule: LearnedRule(usefulness=0.7, evidence=3.0, up=2, down=1, in_doubt=True) for rule in doubted}
     for rule, (delivery, days) in (quiet or {}).items():
         rules[rule] = (rules.get(rule) or default_settings(CATALOGUE[rule])).model_copy(update={"delivery": delivery})
         heard = datetime(2026, 11, 1, tzinfo=UTC) - timedelta(days=days)
-        learned[rule] = LearnedRule(usefulness=0.2, evidence=3.0, down=3, delivery_to=delivery, last_heard=heard)
+        learned[rule] = LearnedRule(
+            usefulness=0.2, evidence=3.0, down=3, delivery_to=delivery, last_heard=heard, in_doubt=rule in doubted
+        )
     return base.model_copy(update={"rules": rules, "learned": learned, **update})
 
 
@@ -85,6 +90,35 @@ def test_exploration_asks_about_the_rule_the_team_has_not_voted_on_for_longest()
     commented = rules_commented(strategy(quiet, exploration=1.0))
     assert commented[-1] == "documentation.function-docstring (exploring)"  # less severe, but longest unheard
     assert sum("(exploring)" in rule for rule in commented) == 1
+
+
+def test_a_rule_in_doubt_asks_once_per_review() -> None:
+    assert rules_commented(strategy()).count("documentation.function-docstring") == 4  # one per function
+    doubted = strategy(doubted=frozenset({"documentation.function-docstring"}))
+    commented = rules_commented(doubted)
+    assert commented.count("documentation.function-docstring") == 1
+    assert commented.count("reliability.mutable-default") == 2  # other rules are not held back
+    annotated = [f.rule for f in graded(doubted).findings if f.visible]
+    assert annotated.count("documentation.function-docstring") == 4  # the rest stay in the check run
+
+
+def test_a_quietened_rule_in_doubt_is_asked_about_once_per_review() -> None:
+    quiet = {"reliability.mutable-default": ("annotation", 2), "documentation.function-docstring": ("annotation", 2)}
+    assert not any("(exploring)" in rule for rule in rules_commented(strategy(quiet)))
+    doubted = strategy(quiet, doubted=frozenset(quiet))
+    questions = [rule for rule in rules_commented(doubted) if "(exploring)" in rule]
+    assert questions == ["reliability.mutable-default (exploring)"]  # one question per review, the weightiest
+
+
+def test_exploration_asks_first_about_a_quiet_rule_in_doubt_the_review_did_not_ask_about() -> None:
+    quiet = {
+        "documentation.function-docstring": ("annotation", 60),
+        "reliability.mutable-default": ("annotation", 2),
+        "security.eval": ("annotation", 1),
+    }
+    doubted = frozenset({"reliability.mutable-default", "security.eval"})
+    commented = rules_commented(strategy(quiet, doubted=doubted, exploration=1.0))
+    assert commented[-2:] == ["security.eval (exploring)", "reliability.mutable-default (exploring)"]
 
 
 def test_exploration_never_overrides_what_the_repository_pinned() -> None:

@@ -180,7 +180,7 @@ def test_a_change_of_taste_overturns_a_long_record_within_a_few_votes() -> None:
     assert log.learn(params=STEADY).rules["reliability.assert"].delivery == "comment"  # a plain posterior: 13 / 17
 
 
-def test_one_vote_back_undoes_a_false_alarm() -> None:
+def test_votes_back_undo_a_false_alarm() -> None:
     log = Log()
     for index in range(30):
         log.add("reliability.assert", content="-1" if index % 10 == 4 else "+1", days_ago=40 - index)
@@ -188,7 +188,48 @@ def test_one_vote_back_undoes_a_false_alarm() -> None:
         log.add("reliability.assert", content="-1", days_ago=5)
     assert log.learn().rules["reliability.assert"].delivery == "annotation"  # three 👎 in a row: perhaps a change
     log.add("reliability.assert", content="+1")  # an exploration comment the team still likes
+    strategy = log.learn()
+    assert strategy.rules["reliability.assert"].delivery == "annotation"
+    assert strategy.learned["reliability.assert"].in_doubt  # so it is asked about once per review
+    log.add("reliability.assert", content="+1")
     assert log.learn().rules["reliability.assert"].delivery == "comment"
+
+
+def test_a_rule_is_in_doubt_while_its_votes_leave_open_whether_it_is_worth_a_comment() -> None:
+    log = Log()
+    for day in range(6):
+        log.add("reliability.assert", content="+1", days_ago=30 - day)
+    assert not log.learn().learned["reliability.assert"].in_doubt
+    log.add("reliability.assert", content="-1", days_ago=20)
+    commenting = log.learn()
+    assert commenting.rules["reliability.assert"].delivery == "comment"
+    assert commenting.learned["reliability.assert"].in_doubt  # one comment per review until the team says more
+    assert "`reliability.assert` in doubt (usefulness 71% after 1 👎 / 6 👍): one inline comment per review" in (
+        summary_section(commenting)
+    )
+
+    log.add("reliability.assert", content="-1", days_ago=10)
+    quietened = log.learn()
+    assert quietened.rules["reliability.assert"].delivery == "annotation"
+    assert quietened.learned["reliability.assert"].in_doubt  # asked about once per review
+    assert "in doubt (usefulness 57% after 2 👎 / 6 👍): asked about once per review" in summary_section(quietened)
+    log.add("reliability.assert", content="-1")
+    settled = log.learn()
+    assert settled.rules["reliability.assert"].delivery == "annotation"
+    assert not settled.learned["reliability.assert"].in_doubt
+
+
+def test_rules_a_person_or_the_config_decided_are_never_in_doubt() -> None:
+    log = Log().add("reliability.assert", content="-1").add("complexity.cyclomatic", content="-1")
+    for _ in range(3):
+        log.add("reliability.assert", content="+1").add("complexity.cyclomatic", content="+1")
+    assert log.learn().learned["reliability.assert"].in_doubt
+    assert log.learn().learned["complexity.cyclomatic"].in_doubt
+    base = resolve_strategy(load_config("rules:\n  complexity.cyclomatic: {delivery: comment}\n"))
+    log.add("reliability.assert", "mute", None)
+    learned = log.learn(base).learned
+    assert not learned["reliability.assert"].in_doubt
+    assert not learned["complexity.cyclomatic"].in_doubt
 
 
 def test_a_rule_turned_down_long_ago_stays_down() -> None:
