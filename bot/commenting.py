@@ -77,17 +77,19 @@ def choose_comments(
     )
     chosen: list[CommentTarget] = []
     asked: set[str] = set()
+    questioned = False
     for finding in ranked:
         if len(chosen) >= strategy.comment_budget:
             break
         quiet = finding.delivery != "comment"
-        if finding.rule in asked or (quiet and any(t.exploring for t in chosen)):
+        if finding.rule in asked or (quiet and questioned):
             continue
         target = _target(finding, commentable.get(finding.path))
         if target is None:
             continue
         if _in_doubt(finding.rule, strategy):
             asked.add(finding.rule)
+        questioned = questioned or quiet
         chosen.append(CommentTarget(target.finding, target.path, target.line, target.on_added_line, exploring=quiet))
     if _explores(seed, strategy.exploration):
         explored = _exploration([f for f in fresh if f.rule not in asked], commentable, strategy)
