@@ -1,4 +1,4 @@
-"""Access to ../shared/ (GitHub's payloads, schemas, OpenAPI); tests that need it skip clearly when it is absent."""
+"""The reference material the tests read (GitHub's payloads, schemas, OpenAPI), vendored under tests/reference/."""
 
 from __future__ import annotations
 
@@ -6,19 +6,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+REFERENCE = Path(__file__).resolve().parent / "reference"
 
 
 def shared_path(*parts: str) -> Path:
-    """A path under ../shared/, or a skip saying what is missing."""
-    path = SHARED.joinpath(*parts)
+    """A path under tests/reference/; a missing file is a broken checkout, so it fails rather than skips."""
+    path = REFERENCE.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"reference material {path} is absent (expected the shared/ folder beside the project)")
+        raise FileNotFoundError(f"vendored reference material {path} is missing (see tests/reference/NOTICE.md)")
     return path
 
 
 def shared_json(*parts: str) -> Any:
-    """A JSON document under ../shared/."""
+    """A JSON document under tests/reference/."""
     return json.loads(shared_path(*parts).read_text(encoding="utf-8"))

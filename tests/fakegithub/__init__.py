@@ -18,7 +18,7 @@ from tests.fakegithub.activity import ReviewComment
 from tests.fakegithub.fake import FakeGitHub, running_fake_github
 from tests.fakegithub.recording import RecordedRequest
 from tests.fakegithub.repository import Pull, PullFile, Repo
-from tests.fakegithub.shared import require_shared, shared_available
+from tests.fakegithub.shared import require_shared
 from tests.fakegithub.webhooks import WebhookDelivery, load_example, signature_256
 
 __all__ = [
@@ -32,6 +32,5 @@ __all__ = [
     "load_example",
     "require_shared",
     "running_fake_github",
-    "shared_available",
     "signature_256",
 ]

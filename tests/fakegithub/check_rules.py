@@ -1,4 +1,4 @@
-"""The Checks API rules GitHub enforces beyond the schema (limits from shared/github/platform-facts.yaml)."""
+"""The Checks API rules GitHub enforces beyond the schema (limits from tests/reference/github/platform-facts.yaml)."""
 
 from __future__ import annotations
 

@@ -1,23 +1,18 @@
-"""Where the fake finds GitHub's reference material (OpenAPI, webhook examples), via the project's tests/shared.py."""
+"""Where the fake finds GitHub's reference material (OpenAPI, webhook examples), vendored under tests/reference/."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.shared import SHARED, shared_path
+from tests.shared import REFERENCE, shared_path
 
 
 def github_dir() -> Path:
-    """The GitHub part of ../shared/: OpenAPI descriptions, webhook examples and schemas, recorded fixtures."""
-    return SHARED / "github"
-
-
-def shared_available() -> bool:
-    """Whether the OpenAPI description the fake validates against is present."""
-    return (github_dir() / "openapi" / "api.github.com.json").is_file()
+    """The GitHub part of the reference material: OpenAPI descriptions, webhook examples and schemas."""
+    return REFERENCE / "github"
 
 
 def require_shared() -> Path:
-    """Skip the calling test, naming what is missing, when the reference material is absent."""
+    """The GitHub reference folder, failing clearly when the checkout lacks it."""
     shared_path("github", "openapi", "api.github.com.json")
     return github_dir()
