@@ -247,6 +247,15 @@ BUILTIN_RULES: tuple[RuleMeta, ...] = (
         advice="Pass the command as a list of arguments without shell=True (shlex.split if needed).",
     ),
     RuleMeta(
+        id="security.shell-constant",
+        dimension=X,
+        severity=MINOR,
+        title="Constant command run through the shell",
+        why="Safe while the command is a constant, but a shell still parses it: the day a value is spliced in, it "
+        "becomes shell injection.",
+        advice="Pass the command as a list of arguments to subprocess.run, without a shell.",
+    ),
+    RuleMeta(
         id="security.yaml-load",
         dimension=X,
         severity=MAJOR,
@@ -269,6 +278,14 @@ BUILTIN_RULES: tuple[RuleMeta, ...] = (
         title="TLS verification turned off",
         why="Without certificate checks anyone on the network path can read and alter the traffic.",
         advice="Keep verification on; point it at the right CA bundle if a private CA is involved.",
+    ),
+    RuleMeta(
+        id="security.hardcoded-password",
+        dimension=X,
+        severity=MAJOR,
+        title="Hard-coded password",
+        why="A password written into the code is shared by every copy of it and cannot be changed without a release.",
+        advice="Read it from the environment or a secret store; compare against a stored hash, not a literal.",
     ),
     RuleMeta(
         id="security.hardcoded-secret",

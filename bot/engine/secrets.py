@@ -82,14 +82,17 @@ def is_private_key(value: str) -> bool:
 def find_secrets(text: str) -> Iterator[SecretMatch]:
     """Every credential in the text, in pattern order; several kinds may report the same place."""
     for kind in KINDS:
-        for match in _compiled(kind.pattern).finditer(text):
+        regex = _compiled(kind.pattern)
+        for match in regex.finditer(text):
             groups = match.groupdict()
             name, host = groups.pop("name", None), groups.pop("host", None)
-            if (name is not None and _names_something_else(name)) or (host is not None and _is_example_host(host)):
+            if (name is not None and names_something_else(name)) or (host is not None and _is_example_host(host)):
                 continue
             value = next((v for v in groups.values() if v is not None), match.group(0))
             if kind.check(value):
-                yield SecretMatch(kind.name, match.start(), match.end())
+                # a group's start, not the match's: a pattern may begin with the character before the name
+                starts = [match.start(index) for index in regex.groupindex.values() if match.start(index) >= 0]
+                yield SecretMatch(kind.name, min(starts, default=match.start()), match.end())
 
 
 # -- value checks ---------------------------------------------------------------------------------------------
@@ -134,7 +137,7 @@ _REFERENCE = r"[A-Za-z_]+\d*(?:(?:\.|::|->)[A-Za-z_]+\d*)+(?:\(\))?|[A-Za-z_]\w*
 """A dotted name, a call, or snake_case words: a reference to where the secret lives, not the secret."""
 
 
-def _names_something_else(name: str) -> bool:
+def names_something_else(name: str) -> bool:
     """`credentialsId`, `token_url`, `PASSWORD_FILE`, `publicToken`: the name says the value is not a secret."""
     lowered = name.lower()
     if any(word in lowered for word in _NOT_SECRET_PARTS):
