@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any
 import re2
 
 _MAX_PROGRAM_MEMORY = 64 * 1024 * 1024
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _MAX_VALUE = 400
 
 
@@ -81,6 +83,10 @@ def is_private_key(value: str) -> bool:
 
 def find_secrets(text: str) -> Iterator[SecretMatch]:
     """Every credential in the text, in pattern order; several kinds may report the same place."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (some declared encodings yield them): RE2 needs UTF-8
+        text = _SURROGATES.sub("\ufffd", text)  # one character for one, so offsets still point into the original
     for kind in KINDS:
         regex = _compiled(kind.pattern)
         for match in regex.finditer(text):

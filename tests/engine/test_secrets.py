@@ -137,3 +137,10 @@ QUIET = {
 @pytest.mark.parametrize("text", QUIET.values(), ids=QUIET.keys())
 def test_placeholders_examples_and_references_are_not_reported(text: str) -> None:
     assert not _kinds(text), text
+
+
+def test_text_with_a_lone_surrogate_is_scanned_not_rejected() -> None:
+    """`# coding: unicode_escape` can decode to lone surrogates, which UTF-8 (and so RE2) cannot carry."""
+    text = "\udcff\n" + ASSIGNMENTS["api token"]
+    found = list(find_secrets(text))
+    assert [text[m.start : m.start + len("api_token")] for m in found] == ["api_token"]
