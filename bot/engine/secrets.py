@@ -41,6 +41,8 @@ class SecretKind:
     name: str
     pattern: str
     check: Callable[[str], bool]
+    covers: str = ""
+    """What the kind includes, for docs/rules.md."""
 
 
 def is_random_token(value: str) -> bool:
@@ -255,8 +257,12 @@ def _assignments() -> tuple[str, ...]:
 
 
 KINDS: tuple[SecretKind, ...] = (
-    SecretKind("Twitter bearer token", r"\bA{22}(?P<value>[A-Za-z0-9%]{30,})", is_random_token),
-    SecretKind("AWS access key ID", r"\b(?P<value>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b", is_random_token),
+    SecretKind(
+        "AWS access key ID",
+        r"\b(?P<value>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b",
+        is_random_token,
+        covers="`AKIA`, `ASIA`, `ABIA`, `ACCA` and `A3T…` ids",
+    ),
     SecretKind(
         "AWS secret access key",
         r"(?i:aws[\w.-]{0,20}secret[\w.-]{0,20})[\"']?[ \t]*[:=][ \t]*[\"']?"
@@ -264,7 +270,10 @@ KINDS: tuple[SecretKind, ...] = (
         is_credential,
     ),
     SecretKind(
-        "GitHub token", r"\b(?P<value>gh[pousr]_[A-Za-z0-9]{36,251})\b|\b(?P<v2>github_pat_\w{82})\b", is_random_token
+        "GitHub token",
+        r"\b(?P<value>gh[pousr]_[A-Za-z0-9]{36,251})\b|\b(?P<v2>github_pat_\w{82})\b",
+        is_random_token,
+        covers="classic `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_` and fine-grained `github_pat_`",
     ),
     SecretKind(
         "GitLab token",
@@ -272,33 +281,51 @@ KINDS: tuple[SecretKind, ...] = (
         r"glsoat-[\w-]{20,}|glcbt-(?:[0-9a-zA-Z]{1,5}_)?[\w-]{20}|GR1348941[\w-]{20,}|_gitlab_session=[0-9a-z]{32}|"
         r"gl(?:pat|rt)-[\w-]{27,300}\.[0-9a-z]{2}[0-9a-z]{7})(?:[^\w.-]|$)",
         is_random_token,
+        covers=(
+            "personal, deploy, runner, CI/CD job, feed, incoming mail, pipeline trigger, Kubernetes agent, SCIM, "
+            "OAuth application secret, feature flag, runner registration, session cookie; routable formats too"
+        ),
     ),
     SecretKind(
         "Slack token",
         r"\bxox[abposr]-(?:\d+-)*(?P<value>[0-9A-Za-z]{10,250})\b|\b(?P<v2>xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+)|"
         r"\b(?P<v3>xoxe(?:\.xox[bp])?-\d-[A-Za-z0-9]{100,})",
         is_random_token,
+        covers="bot, user, legacy workspace, app-level `xapp-` and configuration `xoxe-` tokens",
     ),
     SecretKind(
         "Slack webhook URL",
         r"(?i:hooks\.slack\.com/(?:services|workflows|triggers)/)(?P<value>[A-Za-z0-9+/_-]{24,})",
         is_random_token,
+        covers="`hooks.slack.com` services, workflows and triggers",
     ),
     SecretKind("Google API key", r"\b(?P<value>AIza[\w-]{35})(?:[^\w-]|$)", is_random_token),
-    SecretKind("Stripe key", r"\b(?P<value>(?:sk|rk)_(?:test|live|prod)_[a-zA-Z0-9]{10,99})\b", is_random_token),
-    SecretKind("npm token", r"\b(?P<value>npm_[A-Za-z0-9]{36})\b", is_random_token),
+    SecretKind(
+        "Stripe key",
+        r"\b(?P<value>(?:sk|rk)_(?:test|live|prod)_[a-zA-Z0-9]{10,99})\b",
+        is_random_token,
+        covers="secret and restricted keys, live, test and prod",
+    ),
+    SecretKind("npm token", r"\b(?P<value>npm_[A-Za-z0-9]{36})\b", is_random_token, covers="`npm_` access tokens"),
     SecretKind(
         "npm registry auth token",
         r"//[\w.-]+(?::\d+)?/(?:[\w./-]*/)?:_(?:authToken|password|auth)\s*=\s*(?P<value>[^\s\"'$]{8,})",
         is_random_token,
+        covers="the legacy `_authToken`, `_password` or `_auth` in `.npmrc`",
     ),
     SecretKind("PyPI token", r"\b(?P<value>pypi-AgEIcHlwaS5vcmc[\w-]{50,})", is_random_token),
     SecretKind(
         "OpenAI key",
         r"\b(?P<value>sk-(?:(?:proj|svcacct|admin)-)?[\w-]{20,}T3BlbkFJ[\w-]{20,})",
         is_random_token,
+        covers="user, project, service-account and admin keys",
     ),
-    SecretKind("Anthropic key", r"\b(?P<value>sk-ant-(?:api|admin)\d\d-[\w-]{80,}AA)(?:[^\w-]|$)", is_random_token),
+    SecretKind(
+        "Anthropic key",
+        r"\b(?P<value>sk-ant-(?:api|admin)\d\d-[\w-]{80,}AA)(?:[^\w-]|$)",
+        is_random_token,
+        covers="API and admin keys",
+    ),
     SecretKind(
         "JSON Web Token",
         r"\b(?P<value>ey[A-Za-z0-9_-]{17,}\.ey[A-Za-z0-9/\\_-]{17,}(?:\.[A-Za-z0-9/\\_-]{10,}={0,2})?)",
@@ -323,16 +350,19 @@ KINDS: tuple[SecretKind, ...] = (
         r"\b(?P<value>AKCp[A-Za-z0-9]{69}|cmVmd[A-Za-z0-9]{59})\b|(?:^|[^\w])(?P<v2>AP[0-9A-F][A-Za-z0-9]{8,}|AKC[A-Za-z0-9]{10,})\b",
         is_random_token,
     ),
+    SecretKind("Twitter bearer token", r"\bA{22}(?P<value>[A-Za-z0-9%]{30,})", is_random_token),
     SecretKind(
         "password in a URL",
         r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/?#@\"'`]{1,100}:(?P<value>[^\s:/?#@\"'`]{1,100})@(?P<host>[\w.-]+)",
         is_password,
+        covers="`scheme://user:password@host`, not on documentation domains",
     ),
     SecretKind(
         "private key",
         r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----\s*(?:[\w-]+:[^\n]*\n\s*)*"
         r"(?P<value>(?:[A-Za-z0-9+/=]{40,}\s*){2,}|[A-Za-z0-9+/=]{64,})",
         is_private_key,
+        covers="RSA, EC, DSA, OpenSSH, PGP, PKCS#8 and encrypted blocks that have a key body",
     ),
     *(SecretKind("password or secret in an assignment", pattern, is_credential) for pattern in _assignments()),
     SecretKind(
@@ -345,6 +375,7 @@ KINDS: tuple[SecretKind, ...] = (
         r"(?i:authorization)[\"']?[ \t]*[:=][ \t]*[\"']?(?i:bearer|basic|token)?[ \t]*"
         r"(?P<value>[A-Za-z0-9._~+/=-]{16,400})",
         is_credential,
+        covers="bearer, basic and token credentials",
     ),
     SecretKind(
         "password or secret in a comparison",
