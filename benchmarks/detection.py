@@ -1,4 +1,4 @@
-"""Detection quality on other scanners' published samples, and the time to scan large files for secrets.
+"""Detection quality on other scanners' published samples and bandit's examples, and the secret scan's speed.
 
 Recall per kind Toasty claims and false positives on the peers' known negatives come from the same measurement
 the test suite asserts (tests/engine/test_secret_samples.py); the timings scan real source and adversarial
@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bot.engine.secrets import find_secrets
+from tests.engine.test_bandit_examples import MAPPED, _groups, _reported
 from tests.engine.test_secret_samples import _claimed_kind, measure
 
 LARGE_MB = 8
@@ -23,6 +24,9 @@ def run() -> Iterator[str]:
     """Print the per-kind table, the totals and the scan timings."""
     yield from ["## Secret detection on gitleaks' and detect-secrets' samples", ""]
     yield from _quality_table()
+    yield ""
+    yield from ["## Python security rules on bandit's example files, against bandit's own findings", ""]
+    yield from _bandit_table()
     yield ""
     yield from _timings()
 
@@ -49,6 +53,16 @@ def _quality_table() -> Iterator[str]:
         f"overall recall {found}/{positives} = {found / positives:.1%} (placeholders counted as misses; target ≥ 90%), "
         f"false positives {flagged}/{negatives} = {flagged / negatives:.1%} (target ≤ 10%)"
     )
+
+
+def _bandit_table() -> Iterator[str]:
+    yield f"{'Toasty rules':<56} {'bandit checks':<18} {'findings':>8} {'reported':>9} {'recall':>7}"
+    for rule, expected in sorted(_groups().items()):
+        rules = next(rules for rules in MAPPED.values() if rules[0] == rule)
+        checks = ", ".join(sorted(test for test, mapped in MAPPED.items() if mapped[0] == rule))
+        reported = sum(_reported(name, line, rules) for name, line in expected)
+        names = ", ".join(rules)
+        yield f"{names:<56} {checks:<18} {len(expected):>8} {reported:>9} {reported / len(expected):>7.1%}"
 
 
 def _timings() -> Iterator[str]:
