@@ -358,7 +358,8 @@ BUILTIN_RULES: tuple[RuleMeta, ...] = (
             " key-like name (`DB_PASSWORD`, `SECRET_KEY`, `api_token`, `client_secret`, `xToken`…) in "
             "bandit's shapes (assignment, default and keyword argument, dictionary key, comparison), in YAML,"
             ' JSON, `.env`, TOML, ini and XML, in `setProperty("NAME", "value")`-style calls and in '
-            "command-line options (`--api-key VALUE`). A generic value counts only when it looks like a "
+            "command-line options (`--api-key VALUE`); in a programming language only a quoted value counts "
+            "(unquoted, `token = get_token()` is an expression). A generic value counts only when it looks like a "
             "credential: 10–400 characters, no whitespace, at least two character classes, enough entropy "
             "(3.0 bits per character, 3.3 from 16 characters), not letters that read as words, not a "
             "reference (`settings.SECRET_KEY`, `get_token()`, `${DB_PASSWORD}`, `{{ vault_token }}`, a path, "

@@ -46,9 +46,11 @@ class SecretKind:
 
 
 def is_random_token(value: str) -> bool:
-    """A vendor token's body: no filler (xxxx, EXAMPLE, YourTokenHere) and enough entropy for its length."""
+    """A vendor token's body: no filler (xxxx, EXAMPLE, YourTokenHere), not CamelCase words, enough entropy."""
     lowered = value.lower()
     if value.isdigit() or _has_repeated_run(value) or any(word in lowered for word in _TOKEN_PLACEHOLDERS):
+        return False
+    if _is_camel_words(value):
         return False
     return _entropy(value) >= min(3.0, math.log2(len(value)) - 0.7)
 
@@ -59,20 +61,24 @@ def is_credential(value: str) -> bool:
         return False
     if value[0] in _REFERENCE_STARTS or "://" in value or _compiled(_REFERENCE).fullmatch(value) is not None:
         return False
-    if _compiled(_VERSION).search(value) is not None or _is_identifier(value):
+    if _compiled(_VERSION).search(value) is not None or _is_identifier(value) or _is_dotted_name(value):
+        return False
+    if any(word in value.lower() for word in _NAME_WORDS):  # libsecret-1-0, db_password_v2: a name, not a secret
         return False
     if value.isdigit():  # a number is an id or a count unless it is long and varied
         return len(value) >= 16 and _entropy(value) >= 2.3
-    if _reads_as_words(value):
+    if _reads_as_words(value) or _is_camel_words(value):
         return False
     return _character_classes(value) >= 2 and _entropy(value) >= (3.0 if len(value) < 16 else 3.3)
 
 
 def is_password(value: str) -> bool:
     """A password in a URL: not a filler (xxxx, ***), a template (`${PASS}`, `<pass>`) or the word password itself."""
+    lowered = value.lower()
     return (
         len(value) >= 3
-        and value.lower() not in _PASSWORD_WORDS
+        and lowered not in _PASSWORD_WORDS
+        and not any(word in lowered for word in (*_TOKEN_PLACEHOLDERS, "password"))
         and not _has_repeated_run(value)
         and not any(mark in value for mark in "${}<>%*")
     )
@@ -83,8 +89,12 @@ def is_private_key(value: str) -> bool:
     return not _is_placeholder(value)
 
 
-def find_secrets(text: str) -> Iterator[SecretMatch]:
-    """Every credential in the text, in pattern order; several kinds may report the same place."""
+def find_secrets(text: str, *, quoted_only: bool = False) -> Iterator[SecretMatch]:
+    """Every credential in the text, in pattern order; several kinds may report the same place.
+
+    In a programming language a literal is quoted, so an unquoted value after `token =` is an expression
+    (`ed25519.Ed25519PrivateKey`, `get_token()`): `quoted_only` leaves such values out. Config formats (YAML,
+    .env, ini, properties, shell) keep them."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate (some declared encodings yield them): RE2 needs UTF-8
@@ -95,6 +105,8 @@ def find_secrets(text: str) -> Iterator[SecretMatch]:
             groups = match.groupdict()
             name, host = groups.pop("name", None), groups.pop("host", None)
             if (name is not None and names_something_else(name)) or (host is not None and _is_example_host(host)):
+                continue
+            if quoted_only and groups.get(_BARE_GROUP) is not None:
                 continue
             value = next((v for v in groups.values() if v is not None), match.group(0))
             if kind.check(value):
@@ -138,8 +150,12 @@ _PLACEHOLDER_WORDS = (
 _VERSION = r"[-:@_]v?\d+\.\d+(?:\.\d+)*(?:[-.][A-Za-z0-9]+)?$"
 """Ends in a version number (jjwt-jackson-0.11.2, library@1.4.0): a dependency, not a credential."""
 _FILLERS = frozenset("xXzZ0*#.")
-_PASSWORD_WORDS = frozenset(("pass", "password", "passwd", "pwd", "secret", "changeme", "token", "xxx"))
-_TOKEN_PLACEHOLDERS = ("example", "placeholder", "changeme", "redacted", "your", "here", "<", "${", "{{", "...")
+_PASSWORD_WORDS = frozenset(("pass", "password", "passwd", "pwd", "secret", "changeme", "token", "xxx", "tiger"))
+"""The word itself, and `tiger`: scott/tiger, the example account of Oracle's and SQLAlchemy's documentation."""
+_NAME_WORDS = ("secret", "password", "passwd", "token", "apikey", "api_key", "credential")
+_TOKEN_PLACEHOLDERS = (
+    *("example", "placeholder", "changeme", "redacted", "replace", "your", "here", "<", "${", "{{", "..."),
+)
 _REFERENCE_STARTS = frozenset("$%{[<#/~.@&*(")
 _REFERENCE = r"[A-Za-z_]+\d*(?:(?:\.|::|->)[A-Za-z_]+\d*)+(?:\(\))?|[A-Za-z_]\w*\(\)|(?:[a-z]+_)+[a-z]+\d{0,2}"
 """A dotted name, a call, or snake_case words: a reference to where the secret lives, not the secret."""
@@ -160,6 +176,27 @@ def _is_example_host(host: str) -> bool:
     return lowered in ("localhost", "127.0.0.1") or any(
         lowered == domain or lowered.endswith("." + domain) for domain in ("example.com", "example.org", "example.net")
     )
+
+
+def _is_dotted_name(value: str) -> bool:
+    """`Ed25519PrivateKey.from_private_bytes`, `hpke.MLKEM768X25519PrivateKey`: a name in code, unless one part is
+    long and as jumbled as a token (`pk.eyJ1Ijoi…`, `s.ZC9Ecf4M…`)."""
+    parts = value.split(".")
+    if len(parts) < 2 or not all(part.isidentifier() for part in parts):
+        return False
+    return not any(len(part) >= 16 and _class_switches(part) >= 0.3 * len(part) for part in parts)
+
+
+def _is_camel_words(value: str) -> bool:
+    """`PKCS7PrivateKeyTypes`, `APActivationPayload`: capitalised words make up most of it, as in a type name."""
+    words = _compiled(r"[A-Z][a-z]{2,}").findall(value)
+    return len(words) >= 2 and sum(len(word) for word in words) >= 0.6 * len(value)
+
+
+def _class_switches(value: str) -> int:
+    """How often the character class (lower, upper, digit, other) changes along the value."""
+    classes = [2 if c.isdigit() else 1 if c.isupper() else 0 if c.islower() else 3 for c in value]
+    return sum(1 for a, b in itertools.pairwise(classes) if a != b)
 
 
 def _is_identifier(value: str) -> bool:
@@ -225,7 +262,7 @@ def _compiled(pattern: str) -> Any:
 _NAME = (
     r"(?:[\w.-]{0,40}?(?i:pass(?:wo?r?d|phrase)|pwd|secret|token|credential|"
     r"(?:api|access|secret|private|auth|client|master|encryption|signing|account|app|subscription|license)[_.-]?key|"
-    r"apikey|auth[_.-]?(?:code|string))s?(?:[A-Z0-9_.-][\w.-]{0,40})?|(?:[\w.-]{0,40}[_.-])?(?i:pass)(?:[_.-][\w.-]{0,40})?)"
+    r"apikey|auth[_.-]?(?:code|string))s?(?:[A-Z0-9_.-][\w.-]{0,40})?|[\w.-]{0,40}[_.-](?i:pass)(?:[_.-][\w.-]{0,40})?)"
 )
 """A password-, secret- or token-like name, such as DB_PASSWORD, SECRET_KEY, api_token, client_secret, xToken."""
 _NOT_A_SECRET_WORDS = frozenset(
@@ -239,7 +276,8 @@ _NOT_A_SECRET_WORDS = frozenset(
 _NOT_SECRET_PARTS = ("public", "csrf", "xsrf", "authenticity", "nonce", "example", "sample")
 """The last word of a name that holds something about a secret (its id, its URL, its length), not the secret."""
 _QUOTED_VALUE = r"\"(?P<value>[^\"\n]{1,400})\"|'(?P<value2>[^'\n]{1,400})'|`(?P<value3>[^`\n]{1,400})`"
-_BARE_VALUE = r"(?P<value4>[^\s\"'`,;(){}\[\]<>\\]{8,400})"
+_BARE_GROUP = "bare"
+_BARE_VALUE = f"(?P<{_BARE_GROUP}>" + r"[^\s\"'`,;(){}\[\]<>\\]{8,400})"
 _OPERATOR = r"(?:=>|:{1,3}=|\?=|\.=|\|\|=|===|!==|==|!=|=|:)"
 _BLANK = r"[ \t]*"
 

@@ -11,11 +11,12 @@ from bot.engine.secrets import find_secrets
 _CONFLICT = re.compile(r"^<{7} \S.*$|^<{7}$", re.MULTILINE)
 
 
-def scan_text(text: str, lines: list[str]) -> list[Observation]:
-    """Hard-coded secrets and merge-conflict markers anywhere in the text."""
+def scan_text(text: str, lines: list[str], *, code: bool = False) -> list[Observation]:
+    """Hard-coded secrets and merge-conflict markers anywhere in the text (`code`: a programming language, whose
+    literals are quoted)."""
     found: list[Observation] = []
     starts: list[int] | None = None
-    for secret in find_secrets(text):
+    for secret in find_secrets(text, quoted_only=code):
         starts = starts or line_starts(text)
         line = bisect.bisect_right(starts, secret.start)
         anchor = anchor_text(lines, line, line)

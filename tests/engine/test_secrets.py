@@ -81,7 +81,7 @@ VENDOR_TOKENS = {
     "npm token": "npm_" + _token(36),
     "npm registry auth token": "//registry.npmjs.org/:_authToken=" + _token(36, "0123456789abcdef-"),
     "Anthropic key (admin)": "sk-ant-admin01-" + _token(93, string.ascii_letters + string.digits + "-_") + "AA",
-    "JSON Web Token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIx" + _token(30) + "." + _token(43),
+    "JSON Web Token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9" + ".eyJzdWIiOiIx" + _token(30) + "." + _token(43),
     "Discord bot token": "M" + _token(25) + "." + _token(6) + "." + _token(27),
     "Twilio key": "SK" + _token(32, "0123456789abcdef"),
     "SendGrid key": "SG." + _token(22) + "." + _token(43),
@@ -131,6 +131,8 @@ QUIET = {
     "dependency version": 'auth_token_lib = "jjwt-jackson-0.11.2"',
     "URL password placeholder": "https://user:password@example.com/path",
     "URL on a documentation domain": "https://joe:s3cr3tpw@proxy.example.com",
+    "URL template": "postgres://app:REPLACE-WITH-THE-PASSWORD@REPLACE-WITH-THE-HOST:5432/app",
+    "a name that mentions a secret": '"libsecret-1.so.0": "libsecret-1-0"',
 }
 
 
@@ -144,3 +146,22 @@ def test_text_with_a_lone_surrogate_is_scanned_not_rejected() -> None:
     text = "\udcff\n" + ASSIGNMENTS["api token"]
     found = list(find_secrets(text))
     assert [text[m.start : m.start + len("api_token")] for m in found] == ["api_token"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "private_key = ed25519.Ed25519PrivateKey.from_private_bytes(data)",
+        "private_key: PKCS7PrivateKeyTypes",
+        "MLKEM1024P384PrivateKey = rust_openssl.hpke.MLKEM1024P384PrivateKey",
+        "if inspector_params.token0 == metadata_params.token0:",
+    ],
+)
+def test_unquoted_values_in_code_are_expressions_not_secrets(code: str) -> None:
+    assert not list(find_secrets(code, quoted_only=True))
+
+
+def test_unquoted_values_in_config_are_still_secrets() -> None:
+    assert _kinds(ASSIGNMENTS["yaml"])
+    assert not list(find_secrets(ASSIGNMENTS["yaml"], quoted_only=True))  # the same line, read as code
+    assert list(find_secrets(ASSIGNMENTS["python assignment"], quoted_only=True))
