@@ -322,3 +322,13 @@ def test_path_override_from_config() -> None:
 def test_delivery_mode_from_config_is_carried_on_findings() -> None:
     found = findings('"""M."""\neval(x)\n', config="rules:\n  security.eval: {delivery: annotation}\n")
     assert [f.delivery for f in found] == ["annotation"]
+
+
+def test_new_security_rules_report_only_changed_lines_with_stable_fingerprints() -> None:
+    base = '"""M."""\nOLD_PASSWORD = "admin"\nos.system("make clean")\n'
+    head = base + 'NEW_PASSWORD = "root"\nos.system("make " + target)\n'
+    found = [f for f in findings(head, base=base) if f.rule.startswith("security.")]
+    assert {(f.line, f.rule) for f in found} == {(4, "security.hardcoded-password"), (5, "security.shell-true")}
+    moved = findings('"""M."""\n\n\n' + head.split("\n", 1)[1], base=None)
+    same = {f.fingerprint for f in moved} & {f.fingerprint for f in found}
+    assert len(same) == 2  # the same code further down keeps its identity
