@@ -7,7 +7,7 @@ import importlib
 import sys
 import time
 
-SUITES = ("engine", "app", "learning")
+SUITES = ("engine", "app", "learning", "detection")
 
 
 def main() -> int:

@@ -65,7 +65,7 @@ def analyze_file(job: AnalysisJob) -> FileAnalysis:
     analysis, tree = _analyze_language(job.path, text, lines, language)
     if analysis.skipped:
         return analysis
-    analysis.observations.extend(scan_text(text, lines))
+    analysis.observations.extend(scan_text(text, lines, code=language != "text"))
     analysis.observations.extend(run_regex_rules(job.custom_rules, job.path, text, lines))
     if job.use_plugins and installed_plugins():
         source = SourceFile(job.path, language, text, lines, tree, tuple(analysis.functions))

@@ -28,6 +28,8 @@ class RuleMeta(Frozen):
     """Hard limits learning may never move the threshold past."""
     lower_is_worse: bool = False
     unit: str = ""
+    details: str = ""
+    """How the check decides, for docs/rules.md (which is generated from this catalogue)."""
 
     @property
     def is_metric(self) -> bool:
@@ -162,6 +164,7 @@ BUILTIN_RULES: tuple[RuleMeta, ...] = (
         title="Module without a docstring",
         why="A module docstring tells a newcomer what the file is for before they read it.",
         advice="Add a one-line docstring at the top saying what the module is for.",
+        details=("A module needs a docstring when it defines a function or class."),
     ),
     RuleMeta(
         id="documentation.class-docstring",
@@ -171,6 +174,10 @@ BUILTIN_RULES: tuple[RuleMeta, ...] = (
         title="Public class without a docstring",
         why="Readers and tools rely on the docstring to learn what a class represents.",
         advice="Add a one-line docstring saying what the class is and why it exists.",
+        details=(
+            "Public names only: not starting with `_` (so dunder methods are exempt), not"
+            " nested in a function, not `@overload`, `@override`, property setters or deleters."
+        ),
     ),
     RuleMeta(
         id="documentation.function-docstring",
@@ -180,6 +187,10 @@ BUILTIN_RULES: tuple[RuleMeta, ...] = (
         title="Public function without a docstring",
         why="Callers rely on the docstring to learn what the function promises.",
         advice="Add a one-line docstring saying what the function does and why.",
+        details=(
+            "Public names only: not starting with `_` (so dunder methods are exempt), not"
+            " nested in a function, not `@overload`, `@override`, property setters or deleters."
+        ),
     ),
     RuleMeta(
         id="reliability.bare-except",
@@ -196,6 +207,10 @@ BUILTIN_RULES: tuple[RuleMeta, ...] = (
         title="Exception swallowed",
         why="A handler that only passes makes failures silent and impossible to diagnose.",
         advice="Log it, handle it or let it propagate; use contextlib.suppress to say that ignoring is intended.",
+        details=(
+            "an `except` clause whose body is only `pass` or `...` (a bare `except:` is reported as "
+            "`reliability.bare-except` instead)."
+        ),
     ),
     RuleMeta(
         id="reliability.mutable-default",
@@ -204,6 +219,10 @@ BUILTIN_RULES: tuple[RuleMeta, ...] = (
         title="Mutable default argument",
         why="The default is created once and shared between calls, so changes leak from one call to the next.",
         advice="Default to None and create the list, dict or set inside the function.",
+        details=(
+            "list, dict and set literals and comprehensions, and calls to `list`, `dict`, `set`, `bytearray`,"
+            " `defaultdict`, `OrderedDict`, `deque` or `Counter`, as parameter defaults."
+        ),
     ),
     RuleMeta(
         id="reliability.assert",
@@ -212,6 +231,7 @@ BUILTIN_RULES: tuple[RuleMeta, ...] = (
         title="`assert` used for a runtime check",
         why="Assertions are removed when Python runs with -O, so the check silently disappears.",
         advice="Raise a specific exception (ValueError, TypeError…) instead.",
+        details=("any `assert` statement outside test paths."),
     ),
     RuleMeta(
         id="reliability.merge-conflict",
@@ -220,6 +240,7 @@ BUILTIN_RULES: tuple[RuleMeta, ...] = (
         title="Merge conflict marker",
         why="A conflict marker left in a file breaks it for everyone.",
         advice="Resolve the conflict and remove the marker lines.",
+        details=("a `<<<<<<<` conflict marker line."),
     ),
     RuleMeta(
         id="parse-error",
@@ -237,6 +258,9 @@ BUILTIN_RULES: tuple[RuleMeta, ...] = (
         title="Dynamic code execution",
         why="eval and exec run whatever string reaches them, which turns any injection into code execution.",
         advice="Parse the data instead (ast.literal_eval, json.loads) or dispatch through a dictionary.",
+        details=(
+            "calls to `eval` or `exec` (also `builtins.eval`); `ast.literal_eval` and methods named `eval` are fine."
+        ),
     ),
     RuleMeta(
         id="security.shell-true",
@@ -245,6 +269,27 @@ BUILTIN_RULES: tuple[RuleMeta, ...] = (
         title="Command run through the shell",
         why="The shell interprets metacharacters in the command, so untrusted input becomes shell injection.",
         advice="Pass the command as a list of arguments without shell=True (shlex.split if needed).",
+        details=(
+            "a command that is not a constant run through a shell: any call with a true `shell=` (a literal "
+            "by its truth, any computed value as true, as bandit reads it), and the functions that always use"
+            " a shell — `os.system`, `os.popen` (and `popen2`–`popen4`), `subprocess.getoutput` and "
+            "`getstatusoutput`, `commands.getoutput` and `getstatusoutput`, `popen2.popen2`–`popen4`, "
+            "`Popen3`, `Popen4`, `platform.popen`."
+        ),
+    ),
+    RuleMeta(
+        id="security.shell-constant",
+        dimension=X,
+        severity=MINOR,
+        title="Constant command run through the shell",
+        why="Safe while the command is a constant, but a shell still parses it: the day a value is spliced in, it "
+        "becomes shell injection.",
+        advice="Pass the command as a list of arguments to subprocess.run, without a shell.",
+        details=(
+            "the same calls with a constant command (a string literal, or a list of literals). bandit reports"
+            " these at low severity; Toasty keeps them apart so a team can mute them without muting "
+            "injection."
+        ),
     ),
     RuleMeta(
         id="security.yaml-load",
@@ -253,6 +298,10 @@ BUILTIN_RULES: tuple[RuleMeta, ...] = (
         title="yaml.load without a safe loader",
         why="The default loaders can construct arbitrary Python objects from a YAML document.",
         advice="Use yaml.safe_load, or pass Loader=yaml.SafeLoader.",
+        details=(
+            "`yaml.load` or `yaml.load_all` without a safe loader (`SafeLoader`, `CSafeLoader`, "
+            "`BaseLoader`), and `yaml.unsafe_load` or `yaml.full_load`."
+        ),
     ),
     RuleMeta(
         id="security.pickle",
@@ -261,6 +310,11 @@ BUILTIN_RULES: tuple[RuleMeta, ...] = (
         title="Unpickling data",
         why="Unpickling runs code chosen by whoever wrote the bytes.",
         advice="Use a data format such as JSON for anything that may come from outside the process.",
+        details=(
+            "`load`, `loads` and `Unpickler` of `pickle`, `cPickle`, `_pickle`, `dill`, `cloudpickle` and "
+            "`joblib`; `marshal.load` and `loads`; `shelve.open` and `DbfilenameShelf`; `jsonpickle.decode` "
+            "(and `jsonpickle.unpickler`); `pandas.read_pickle` and any `read_pickle` method."
+        ),
     ),
     RuleMeta(
         id="security.tls-verify-off",
@@ -269,6 +323,28 @@ BUILTIN_RULES: tuple[RuleMeta, ...] = (
         title="TLS verification turned off",
         why="Without certificate checks anyone on the network path can read and alter the traffic.",
         advice="Keep verification on; point it at the right CA bundle if a private CA is involved.",
+        details=(
+            "`verify=False` or `verify_ssl=False` in any call, `ssl._create_unverified_context()`, "
+            "`ssl.CERT_NONE`, and assigning `False` to `check_hostname`."
+        ),
+    ),
+    RuleMeta(
+        id="security.hardcoded-password",
+        dimension=X,
+        severity=MAJOR,
+        title="Hard-coded password",
+        why="A password written into the code is shared by every copy of it and cannot be changed without a release.",
+        advice="Read it from the environment or a secret store; compare against a stored hash, not a literal.",
+        details=(
+            "bandit's hard-coded password shapes in Python — a string literal assigned to (`DB_PASSWORD = "
+            '"…"`, `self.password = "…"`, `config["password"] = "…"`), passed as a keyword argument to, used '
+            "as the default of, keyed in a dictionary literal under, or compared (`==`, `!=`, `is`) with a "
+            "name whose underscore-separated parts include `password`, `passwd`, `pass`, `passphrase`, `pwd`,"
+            " `token` or `secret` — unless the name says the value is something else (`password_field`, "
+            '`token_url`). Empty strings are not reported (comparing with `""` checks for a missing password;'
+            " bandit reports it). A literal that looks like a real credential is reported once, as "
+            "`security.hardcoded-secret`."
+        ),
     ),
     RuleMeta(
         id="security.hardcoded-secret",
@@ -277,6 +353,24 @@ BUILTIN_RULES: tuple[RuleMeta, ...] = (
         title="Hard-coded secret",
         why="A credential committed to the repository is readable by everyone with access, forever, in its history.",
         advice="Revoke it now, load it from the environment or a secret store, and purge it from history.",
+        details=(
+            "credentials of the kinds listed below, and any value assigned to a password-, secret-, token- or"
+            " key-like name (`DB_PASSWORD`, `SECRET_KEY`, `api_token`, `client_secret`, `xToken`…) in "
+            "bandit's shapes (assignment, default and keyword argument, dictionary key, comparison), in YAML,"
+            ' JSON, `.env`, TOML, ini and XML, in `setProperty("NAME", "value")`-style calls and in '
+            "command-line options (`--api-key VALUE`); in a programming language only a quoted value counts "
+            "(unquoted, `token = get_token()` is an expression). A generic value counts only when it looks "
+            "like a credential: 10–400 characters, no whitespace, at least two character classes, enough "
+            "entropy (3.0 bits per character, 3.3 from 16 characters), not letters that read as words, not a "
+            "reference (`settings.SECRET_KEY`, `get_token()`, `${DB_PASSWORD}`, `{{ vault_token }}`, a path, "
+            "a URL, a version), and a name that does not say the value is something else (`…_id`, `…_url`, "
+            "`…_file`, `public…`, `csrf…`). Placeholders are never reported: filler runs (`ghp_xxxx…`, "
+            "`glpat-XXXX…`, `AKIAXXXX…`, `0000`), words such as `example` (AWS's documented "
+            "`AKIAIOSFODNN7EXAMPLE`), `changeme`, `your…`, `…here`, `redacted`, a private-key header with no "
+            "key body, and URLs on the documentation domains (`example.com`). Every pattern runs with RE2 "
+            "over the whole text, so a scan takes linear time and no pre-filter can fall out of step with its"
+            " pattern. The report never repeats the credential."
+        ),
     ),
 )
 

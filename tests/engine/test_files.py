@@ -12,9 +12,10 @@ from bot.engine.models import PullRequestGrade
 from tests.engine.helpers import findings
 
 # Built by concatenation so that no credential-shaped string sits in this repository.
-AWS_KEY = "AKIA" + "Q3EXAMPLEZZRK7WY"
+AWS_KEY = "AKIA" + "Q3HN5RLW2PTZRK7W"
 GITHUB_TOKEN = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A"
-PRIVATE_KEY = "-----BEGIN " + "RSA PRIVATE KEY-----\nMIIEow...\n-----END RSA PRIVATE KEY-----\n"
+KEY_BODY = "MIIEowIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi" + "Z1BjP5CMyB2G8sNtRkzQWzfkG7c1L9aXy4vH6\n"
+PRIVATE_KEY = "-----BEGIN " + f"RSA PRIVATE KEY-----\n{KEY_BODY * 3}-----END RSA PRIVATE KEY-----\n"
 
 
 def grade_bytes(path: str, data: bytes, strategy: Strategy | None = None) -> PullRequestGrade:

@@ -46,6 +46,21 @@ PATTERN_CASES = [
         "subprocess.run(['ls', path])\n",
     ),
     ("security.shell-true", "os.system('rm -rf ' + path)\n", "os.system('make clean')\n"),
+    ("security.shell-constant", "os.system('make clean')\n", "subprocess.run(['make', 'clean'])\n"),
+    ("security.shell-constant", "subprocess.run('ls -l', shell=True)\n", "subprocess.run('ls -l', shell=False)\n"),
+    ("security.shell-true", "out = subprocess.getoutput(cmd)\n", "out = subprocess.check_output([tool, arg])\n"),
+    ("security.shell-true", "subprocess.getstatusoutput('ls ' + d)\n", "subprocess.run(['ls', d])\n"),
+    ("security.shell-true", "os.popen(command).read()\n", "os.path.join(command)\n"),
+    ("security.shell-true", "commands.getoutput(c)\n", "commands.getstatus(c)\n"),
+    ("security.shell-true", "popen2.popen3(c)\n", "popen(c)\n"),
+    (
+        "security.shell-true",
+        "from subprocess import Popen as pop\npop(cmd, shell=True)\n",
+        "from subprocess import Popen as pop\npop([cmd])\n",
+    ),
+    ("security.shell-true", "import os as o\no.system(cmd)\n", "import os as o\no.getcwd()\n"),
+    ("security.shell-true", "from os import popen as p\np(cmd)\n", "from os import path as p\np(cmd)\n"),
+    ("security.shell-true", "run(command, shell=flag)\n", "run(command, shell=False)\n"),
     ("security.yaml-load", "data = yaml.load(stream)\n", "data = yaml.safe_load(stream)\n"),
     (
         "security.yaml-load",
@@ -54,6 +69,36 @@ PATTERN_CASES = [
     ),
     ("security.pickle", "obj = pickle.loads(blob)\n", "obj = json.loads(blob)\n"),
     ("security.pickle", "frame = pd.read_pickle(path)\n", "frame = pd.read_csv(path)\n"),
+    ("security.pickle", "import pickle as pk\nobj = pk.loads(blob)\n", "import json as pk\nobj = pk.loads(blob)\n"),
+    ("security.pickle", "from pickle import loads as lp\nlp(b)\n", "from json import loads as lp\nlp(b)\n"),
+    ("security.pickle", "obj = dill.load(stream)\n", "obj = dill.dump(obj, stream)\n"),
+    ("security.pickle", "db = shelve.open(path)\n", "db = dbm.open(path)\n"),
+    ("security.pickle", "obj = jsonpickle.decode(text)\n", "text = jsonpickle.encode(obj)\n"),
+    ("security.pickle", "code = marshal.loads(blob)\n", "blob = marshal.dumps(code)\n"),
+    (
+        "security.pickle",
+        "from pandas import read_pickle as rp\nrp(path)\n",
+        "from pandas import read_csv as rp\nrp(path)\n",
+    ),
+    ("security.yaml-load", "import yaml as y\ny.load(stream)\n", "import yaml as y\ny.safe_load(stream)\n"),
+    ("security.hardcoded-password", 'DB_PASSWORD = "hunter2"\n', "DB_PASSWORD = os.environ['DB_PASSWORD']\n"),
+    ("security.hardcoded-password", 'self.password = "root"\n', "self.password = password\n"),
+    ("security.hardcoded-password", 'config["password"] = "blerg"\n', 'config["password"] = secret_store.get()\n'),
+    (
+        "security.hardcoded-password",
+        'def login(user, password="admin"):\n    """D."""\n',
+        'def login(user, password=None):\n    """D."""\n',
+    ),
+    (
+        "security.hardcoded-password",
+        'def login(*, auth_token="letmein"):\n    """D."""\n',
+        'def login(*, auth_token=""):\n    """D."""\n',
+    ),
+    ("security.hardcoded-password", 'connect(host, password="blerg")\n', "connect(host, password=password)\n"),
+    ("security.hardcoded-password", 'log({"password": "pass"})\n', 'log({"password": password})\n'),
+    ("security.hardcoded-password", 'if password == "root":\n    ok()\n', 'if password == "":\n    ask()\n'),
+    ("security.hardcoded-password", 'if "root" != user.passwd:\n    ok()\n', "if user.passwd is None:\n    ask()\n"),
+    ("security.hardcoded-password", 'passphrase = "1234"\n', 'password_field = "password"\n'),
     (
         "security.tls-verify-off",
         "requests.get(url, verify=False)\n",
@@ -76,6 +121,17 @@ PATTERN_CASES = [
 def test_pattern_rule_fires_on_bad_code_only(rule: str, bad: str, good: str) -> None:
     assert rule in rules_of('"""Module."""\n' + bad)
     assert rule not in rules_of('"""Module."""\n' + good)
+
+
+def test_a_random_password_is_reported_once_as_a_secret_not_twice() -> None:
+    rules = rules_of('"""M."""\nDB_PASSWORD = "Zx9qR2vL7mK4wP8tB6nC"\n')
+    assert "security.hardcoded-secret" in rules
+    assert "security.hardcoded-password" not in rules
+
+
+def test_hardcoded_password_can_be_suppressed_on_its_line() -> None:
+    code = '"""M."""\nPASSWORD = "admin"  # toasty: ignore[security.hardcoded-password]\n'
+    assert "security.hardcoded-password" not in rules_of(code)
 
 
 def test_bare_except_that_passes_is_reported_once_as_bare_except() -> None:
@@ -266,3 +322,13 @@ def test_path_override_from_config() -> None:
 def test_delivery_mode_from_config_is_carried_on_findings() -> None:
     found = findings('"""M."""\neval(x)\n', config="rules:\n  security.eval: {delivery: annotation}\n")
     assert [f.delivery for f in found] == ["annotation"]
+
+
+def test_new_security_rules_report_only_changed_lines_with_stable_fingerprints() -> None:
+    base = '"""M."""\nOLD_PASSWORD = "admin"\nos.system("make clean")\n'
+    head = base + 'NEW_PASSWORD = "root"\nos.system("make " + target)\n'
+    found = [f for f in findings(head, base=base) if f.rule.startswith("security.")]
+    assert {(f.line, f.rule) for f in found} == {(4, "security.hardcoded-password"), (5, "security.shell-true")}
+    moved = findings('"""M."""\n\n\n' + head.split("\n", 1)[1], base=None)
+    same = {f.fingerprint for f in moved} & {f.fingerprint for f in found}
+    assert len(same) == 2  # the same code further down keeps its identity

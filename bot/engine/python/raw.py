@@ -121,14 +121,19 @@ class _Scanner:
     def groups(self) -> list[tuple[_Group, int]]:
         text, found = self.text, []
         group = _Group(self.line)
+        continued = False
         while self.position < len(text):
             match = _TOKEN.match(text, self.position)
             if match is None:  # pragma: no cover - the alternatives cover every character
                 raise RawMetricsError(f"cannot scan line {self.line}")
             kind = match.lastgroup
             self.position = match.end()
+            # radon's buffer has no final newline, so a `\` line followed by a blank line is still open there:
+            # the statement group goes on to the next line.
+            ends_group = kind == "newline" and self.depth == 0 and not continued
+            continued = kind == "continuation"
             if kind == "newline":
-                if self.depth == 0:
+                if ends_group:
                     found.append((group, self.line))
                     group = _Group(self.line + 1)
                 self.line += 1

@@ -10,19 +10,40 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.engine.analysis import FunctionInfo, Observation, anchor_text
+from bot.engine.secrets import is_credential, names_something_else
 
 ScopeKind = Literal["module", "class", "function"]
 
 _NOT_CHILDREN = frozenset(("ctx", "op", "ops"))
 _EXEMPT_DECORATORS = frozenset(("overload", "override", "setter", "deleter"))
-_SHELL_CALLS = frozenset(("run", "call", "check_call", "check_output", "Popen", "getoutput", "getstatusoutput"))
-_PICKLE_MODULES = frozenset(("pickle", "cPickle", "_pickle", "dill", "cloudpickle", "marshal", "shelve"))
-_PICKLE_CALLS = frozenset(("load", "loads", "Unpickler", "open"))
+_ALWAYS_SHELL = frozenset(
+    (
+        *("os.system", "os.popen", "os.popen2", "os.popen3", "os.popen4", "platform.popen"),
+        *("subprocess.getoutput", "subprocess.getstatusoutput", "commands.getoutput", "commands.getstatusoutput"),
+        *("popen2.popen2", "popen2.popen3", "popen2.popen4", "popen2.Popen3", "popen2.Popen4"),
+    )
+)
+"""Functions that always hand their command to a shell (bandit's B605 list)."""
+_UNPICKLERS = frozenset(
+    (
+        *(
+            f"{module}.{name}"
+            for module in ("pickle", "cPickle", "_pickle", "dill", "cloudpickle", "joblib")
+            for name in ("load", "loads", "Unpickler")
+        ),
+        *("marshal.load", "marshal.loads", "shelve.open", "shelve.DbfilenameShelf", "pandas.read_pickle"),
+        *("jsonpickle.decode", "jsonpickle.loads", "jsonpickle.unpickler.decode", "jsonpickle.unpickler.Unpickler"),
+    )
+)
+_EVALUATORS = frozenset(("eval", "exec", "builtins.eval", "builtins.exec"))
+_PASSWORD_NAME = re.compile(r"(?:^|_)(?:pas+wo?r?d|pass(?:phrase)?|pwd|token|secrete?)(?:_|$)", re.IGNORECASE)
+"""bandit's hard-coded password names: the word as a whole underscore-separated part of the name."""
 _SAFE_YAML_LOADERS = frozenset(("SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"))
 _MUTABLE_CALLS = frozenset(("list", "dict", "set", "bytearray", "defaultdict", "OrderedDict", "deque", "Counter"))
 _MUTABLE_NODES = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
@@ -80,6 +101,8 @@ class _Walker:
         self.cognitive_unit: FunctionInfo | None = None
         self.cognitive_level = 0
         self.depth = 0
+        self.imports: dict[str, str] = {}
+        """Local name -> what it was imported as (`pk` -> `pickle`, `pop` -> `subprocess.Popen`)."""
         self.dispatch: dict[type[ast.AST], Callable[[Any], None]] = {
             ast.Name: _ignore,
             ast.Constant: _ignore,
@@ -104,7 +127,11 @@ class _Walker:
             ast.Assert: self.visit_assert,
             ast.Call: self.visit_call,
             ast.Assign: self.visit_assign,
+            ast.AnnAssign: self.visit_annassign,
             ast.Attribute: self.visit_attribute,
+            ast.Import: self.visit_import,
+            ast.ImportFrom: self.visit_import,
+            ast.Dict: self.visit_dict,
         }
         try_star = getattr(ast, "TryStar", None)
         if try_star is not None:
@@ -244,6 +271,13 @@ class _Walker:
             if default is not None and _is_mutable(default):
                 subject = ast.unparse(default)[:40]
                 self.observe("reliability.mutable-default", default, subject, scope=qualname)
+        positional = [*arguments.posonlyargs, *arguments.args]
+        pairs = [
+            *zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults, strict=True),
+            *zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True),
+        ]
+        for argument, default in pairs:
+            self.check_password(default or argument, argument.arg, default)
 
     def visit_class(self, node: ast.ClassDef) -> None:
         parent = self.scope
@@ -389,6 +423,9 @@ class _Walker:
         self.visit(node.value)
 
     def visit_compare(self, node: ast.Compare) -> None:
+        if len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq | ast.NotEq | ast.Is | ast.IsNot):
+            self.check_password(node, _target_name(node.left), node.comparators[0])
+            self.check_password(node, _target_name(node.comparators[0]), node.left)
         self.halstead(len(node.ops), (type(op).__name__ for op in node.ops), [*node.comparators, node.left])
         self.visit(node.left)
         self.visit_all(node.comparators)
@@ -397,6 +434,8 @@ class _Walker:
 
     def visit_call(self, node: ast.Call) -> None:
         _check_call(self, node)
+        for keyword in node.keywords:
+            self.check_password(keyword, keyword.arg or "", keyword.value)
         self.generic(node)
 
     def visit_assign(self, node: ast.Assign) -> None:
@@ -405,7 +444,50 @@ class _Walker:
             for target in node.targets:
                 if isinstance(target, ast.Attribute) and target.attr == "check_hostname":
                     self.observe("security.tls-verify-off", node, "check_hostname = False")
+        for target in node.targets:
+            self.check_password(node, _target_name(target), value)
         self.generic(node)
+
+    def visit_annassign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.check_password(node, _target_name(node.target), node.value)
+        self.generic(node)
+
+    def visit_dict(self, node: ast.Dict) -> None:
+        for key, value in zip(node.keys, node.values, strict=True):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                self.check_password(value, key.value, value)
+        self.generic(node)
+
+    def visit_import(self, node: ast.Import | ast.ImportFrom) -> None:
+        """Remember import aliases, so `import pickle as pk; pk.loads(…)` is `pickle.loads`."""
+        prefix = f"{node.module}." if isinstance(node, ast.ImportFrom) and node.module and not node.level else ""
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            local = alias.asname or (alias.name if prefix else alias.name.split(".")[0])
+            self.imports[local] = prefix + (alias.name if (prefix or alias.asname) else local)
+
+    def qualify(self, expression: ast.expr) -> str:
+        """The dotted name a call's target resolves to through this module's imports ('' if it has none)."""
+        parts: list[str] = []
+        while isinstance(expression, ast.Attribute):
+            parts.append(expression.attr)
+            expression = expression.value
+        if not isinstance(expression, ast.Name):
+            return ".".join(["?", *reversed(parts)]) if parts else ""
+        parts.append(self.imports.get(expression.id, expression.id))
+        return ".".join(reversed(parts))
+
+    def check_password(self, node: ast.AST, name: str, value: ast.expr | None) -> None:
+        """bandit's hard-coded password shapes: a string literal bound to, passed as or compared with a password-like
+        name. Values that look like real credentials are left to security.hardcoded-secret, which reports them."""
+        if not name or value is None or not isinstance(value, ast.Constant) or not isinstance(value.value, str):
+            return
+        if not value.value or _PASSWORD_NAME.search(name) is None or names_something_else(name):
+            return
+        if not is_credential(value.value):
+            self.observe("security.hardcoded-password", node, name[:60])
 
     def visit_attribute(self, node: ast.Attribute) -> None:
         if node.attr == "CERT_NONE" and isinstance(node.value, ast.Name) and node.value.id == "ssl":
@@ -593,29 +675,51 @@ def _is_constant(node: ast.expr | None, value: object) -> bool:
 
 
 def _check_call(walker: _Walker, node: ast.Call) -> None:
-    """Security rules that look at a single call."""
-    receiver, name = _call_name(node)
-    if name in ("eval", "exec") and receiver in ("", "builtins"):
+    """Security rules that look at a single call, by the dotted name its target was imported as."""
+    qualified = walker.qualify(node.func)
+    name = qualified.rsplit(".", 1)[-1]
+    shown = f"{qualified}()" if not qualified.startswith("?") else f"{name}()"
+    if qualified in _EVALUATORS:
         walker.observe("security.eval", node, f"{name}()")
-    elif _is_shell_call(node, receiver, name):
-        walker.observe("security.shell-true", node, f"{receiver + '.' if receiver else ''}{name}()")
-    elif receiver == "yaml" and _is_unsafe_yaml(node, name):
+    elif qualified in _ALWAYS_SHELL or _runs_a_shell(_keyword(node, "shell")):
+        command = node.args[0] if node.args else _keyword(node, "args") or _keyword(node, "cmd")
+        constant = isinstance(command, ast.Constant) or (
+            isinstance(command, ast.List | ast.Tuple) and all(isinstance(e, ast.Constant) for e in command.elts)
+        )
+        walker.observe("security.shell-constant" if constant else "security.shell-true", node, shown)
+    elif qualified.startswith("yaml.") and _is_unsafe_yaml(node, name):
         walker.observe("security.yaml-load", node, f"yaml.{name}()")
-    elif _is_unpickling(receiver, name):
-        walker.observe("security.pickle", node, f"{receiver}.{name}()" if receiver else f"{name}()")
+    elif qualified in _UNPICKLERS or name == "read_pickle":
+        walker.observe("security.pickle", node, shown)
     if _is_constant(_keyword(node, "verify"), False) or _is_constant(_keyword(node, "verify_ssl"), False):
         walker.observe("security.tls-verify-off", node, "verify=False")
     elif name == "_create_unverified_context":
         walker.observe("security.tls-verify-off", node, "ssl._create_unverified_context()")
 
 
-def _is_shell_call(node: ast.Call, receiver: str, name: str) -> bool:
-    shell = _keyword(node, "shell")
-    if isinstance(shell, ast.Constant) and shell.value and name in _SHELL_CALLS:
-        return True
-    if receiver == "os" and name in ("system", "popen") and node.args:
-        return not isinstance(node.args[0], ast.Constant)
-    return False
+def _runs_a_shell(shell: ast.expr | None) -> bool:
+    """bandit's reading of `shell=`: a literal by its truth, anything computed as true."""
+    if shell is None:
+        return False
+    if isinstance(shell, ast.Constant):
+        return bool(shell.value)
+    if isinstance(shell, ast.List | ast.Tuple | ast.Set):
+        return bool(shell.elts)
+    if isinstance(shell, ast.Dict):
+        return bool(shell.keys)
+    return True
+
+
+def _target_name(target: ast.expr) -> str:
+    """The name a value is bound to: `password`, `self.password`, `config["password"]`."""
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
+        key = target.slice.value
+        return key if isinstance(key, str) else ""
+    return ""
 
 
 def _is_unsafe_yaml(node: ast.Call, name: str) -> bool:
@@ -628,9 +732,3 @@ def _is_unsafe_yaml(node: ast.Call, name: str) -> bool:
         return True
     loader_name = loader.attr if isinstance(loader, ast.Attribute) else getattr(loader, "id", "")
     return loader_name not in _SAFE_YAML_LOADERS
-
-
-def _is_unpickling(receiver: str, name: str) -> bool:
-    if receiver in _PICKLE_MODULES and name in _PICKLE_CALLS:
-        return receiver != "shelve" or name == "open"
-    return name == "read_pickle"

@@ -1,0 +1,1 @@
+exec("do evil")
