@@ -27,9 +27,10 @@ from bot.store.deliveries import PendingDelivery, Recorder
 from bot.web import api, dashboard
 from bot.web.auth import Gate, Sessions
 from bot.web.health import healthz, metrics_endpoint, readyz
+from bot.web.intake import HANDLER_ARGS, INTAKE, BodyIntake, bounded_bodies
 from bot.web.keys import CONTEXT, DATABASE, GATE, RECORDER, RUNNER, SETTINGS
 from bot.web.openapi import openapi_document
-from bot.web.webhook import MAX_BODY, receive
+from bot.web.webhook import receive
 
 log = logging.getLogger(__name__)
 GITHUB_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
@@ -37,8 +38,9 @@ GITHUB_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
 
 def create_app(settings: Settings, pool: Executor | None = None) -> web.Application:
     """The App's web application; resources (database, runner, pool) start with it and stop with it."""
-    app = web.Application(client_max_size=MAX_BODY + 1)
+    app = web.Application(middlewares=[bounded_bodies], handler_args=HANDLER_ARGS)
     app[SETTINGS] = settings
+    app[INTAKE] = BodyIntake()
     app.router.add_post(settings.webhook_path, receive)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
