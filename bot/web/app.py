@@ -38,7 +38,7 @@ GITHUB_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
 
 def create_app(settings: Settings, pool: Executor | None = None) -> web.Application:
     """The App's web application; resources (database, runner, pool) start with it and stop with it."""
-    app = web.Application(middlewares=[bounded_bodies], handler_args=HANDLER_ARGS)
+    app = web.Application(middlewares=[count_api_requests, bounded_bodies], handler_args=HANDLER_ARGS)
     app[SETTINGS] = settings
     app[INTAKE] = BodyIntake()
     app.router.add_post(settings.webhook_path, receive)
@@ -48,7 +48,6 @@ def create_app(settings: Settings, pool: Executor | None = None) -> web.Applicat
     app.router.add_get("/openapi.json", openapi)
     api.add_routes(app)
     dashboard.add_routes(app)
-    app.middlewares.append(count_api_requests)
     app.cleanup_ctx.append(partial(_resources, pool=pool))
     return app
 

@@ -113,15 +113,17 @@ class Sessions:
 
 
 def same_origin(request: web.Request) -> bool:
-    """Whether a browser sent this request from Toasty's own pages (Fetch Metadata, then Origin, when present)."""
+    """Whether a browser sent this request from Toasty's own pages: by its Fetch Metadata when it sends them, else by
+    its Origin against the host it asked for (behind a proxy, the forwarded host: no form can set that header)."""
     site = request.headers.get("Sec-Fetch-Site")
-    if site is not None and site not in ("same-origin", "none"):
-        return False
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = request.headers.get("Origin")
     if origin is None:
         return True  # not sent by a browser that could be made to send it elsewhere; the CSRF token still counts
+    hosts = {request.host.lower(), request.headers.get("X-Forwarded-Host", "").lower()} - {""}
     try:
-        return origin.isascii() and urlsplit(origin).netloc.lower() == request.host.lower()
+        return origin.isascii() and urlsplit(origin).netloc.lower() in hosts
     except ValueError:
         return False
 

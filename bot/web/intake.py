@@ -19,6 +19,8 @@ LARGE_BODY = 1024 * 1024
 """Bodies above this (or of unknown length) are read a few at a time, so a flood of them cannot exhaust memory."""
 LARGE_BODIES_AT_ONCE = 4
 READ_CHUNK = 64 * 1024
+READ_SECONDS = 30.0
+"""A body must arrive within this long: one trickled a byte at a time cannot hold a large-body slot for ever."""
 IDENTITY = ("", "identity")
 
 
@@ -61,11 +63,15 @@ async def read_body(request: web.Request, limit: int) -> bytes:
         raise _too_large(limit)
     chunks: list[bytes] = []
     size = 0
-    while chunk := await request.content.read(READ_CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(READ_SECONDS):
+            while chunk := await request.content.read(READ_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise api_error(408, "too_slow", f"the body did not arrive within {READ_SECONDS:.0f} seconds") from None
     return b"".join(chunks)
 
 

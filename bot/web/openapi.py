@@ -43,6 +43,7 @@ _ERROR_STATUSES = {
     "400": "Malformed request or parameter",
     "401": "No valid token",
     "403": "The token does not allow this operation or repository",
+    "408": "The body did not arrive in time",
     "413": "The body is too large",
     "415": "The body is compressed (send it without Content-Encoding)",
     "422": "The body does not validate",

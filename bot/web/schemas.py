@@ -81,7 +81,7 @@ class ErrorDetail(_Body):
 
 
 class ErrorBody(_Body):
-    """Every error answer: 400, 401, 403, 404, 413, 422 and 429."""
+    """Every error answer: 400, 401, 403, 404, 408, 413, 415, 422 and 429."""
 
     error: ErrorDetail
 

@@ -39,6 +39,7 @@ async def test_every_operation_answers_as_its_openapi_description_says(
     async with aiohttp.ClientSession() as session, session.get(toasty.url("/openapi.json")) as response:
         document = await response.json()
     tried, failures = await asyncio.to_thread(fuzz, document, toasty.url(""), secret)
+    print(f"schemathesis: {tried} requests, {len(failures)} failing operations")  # shown with -s, for the record
     assert tried > 0
     assert failures == [], "\n\n".join(failures)
 

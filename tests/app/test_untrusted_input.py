@@ -18,6 +18,7 @@ from bot.store import tokens
 from bot.store.deliveries import NewDelivery, Recorder
 from bot.store.models import Delivery, Feedback
 from bot.store.tokens import NewToken
+from bot.web import intake
 from bot.web.api import MAX_API_BODY
 from bot.web.intake import INTAKE, LARGE_BODIES_AT_ONCE
 from bot.web.webhook import MAX_BODY
@@ -101,6 +102,22 @@ async def test_large_bodies_are_read_a_few_at_a_time_while_small_ones_pass(toast
     release.set()
     assert [status for status, _ in await asyncio.gather(*stalled)] == [200] * 8
     assert LARGE_BODIES_AT_ONCE < 8
+
+
+async def test_a_body_trickled_in_cannot_hold_its_slot_for_ever(
+    toasty: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(intake, "READ_SECONDS", 0.5)
+    never = asyncio.Event()
+
+    async def trickle() -> AsyncIterator[bytes]:
+        yield b"{"
+        await never.wait()
+        yield b"}"
+
+    status, answer = await post(toasty.webhook_url, trickle(), {})
+    assert (status, answer["error"]["code"]) == (408, "too_slow")
+    assert not toasty.app[INTAKE].slots.locked()
 
 
 # -- one bad delivery never costs its neighbours -------------------------------------------------------------------

@@ -119,6 +119,7 @@ mutations: st.SearchStrategy[Mutation] = st.one_of(
 async def run_in_thread(app: RunningApp, check: Callable[[Sender], None]) -> Sender:
     sender = Sender(app, asyncio.get_running_loop())
     await asyncio.to_thread(check, sender)
+    print(f"{check.__name__}: {sender.tried} deliveries")  # shown with -s, for the record
     return sender
 
 
