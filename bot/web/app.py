@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -27,7 +28,7 @@ from bot.store.deliveries import PendingDelivery, Recorder
 from bot.web import api, dashboard
 from bot.web.auth import Gate, Sessions
 from bot.web.health import healthz, metrics_endpoint, readyz
-from bot.web.intake import HANDLER_ARGS, INTAKE, BodyIntake, bounded_bodies
+from bot.web.intake import HANDLER_ARGS, LARGE_BODIES_AT_ONCE, LARGE_BODY_SLOTS, bounded_bodies
 from bot.web.keys import CONTEXT, DATABASE, GATE, RECORDER, RUNNER, SETTINGS
 from bot.web.openapi import openapi_document
 from bot.web.webhook import receive
@@ -40,7 +41,7 @@ def create_app(settings: Settings, pool: Executor | None = None) -> web.Applicat
     """The App's web application; resources (database, runner, pool) start with it and stop with it."""
     app = web.Application(middlewares=[count_api_requests, bounded_bodies], handler_args=HANDLER_ARGS)
     app[SETTINGS] = settings
-    app[INTAKE] = BodyIntake()
+    app[LARGE_BODY_SLOTS] = asyncio.Semaphore(LARGE_BODIES_AT_ONCE)
     app.router.add_post(settings.webhook_path, receive)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from bot.store import tokens
 from bot.store.db import Database
-from bot.store.installations import installations_by_repository
+from bot.store.installations import installation_of, installations_by_repository
 from bot.store.models import ApiToken
 from bot.web.errors import api_error
 
@@ -75,7 +75,11 @@ class Access:
 
     async def visible(self, repositories: list[str]) -> list[str]:
         """Those of `repositories` this caller reaches, by the same rule `Gate.authorize` checks one by."""
-        installs = await installations_by_repository(self.gate.database) if self.principal.installations else {}
+        installs: dict[str, int | None] = {}
+        if self.principal.installations and len(repositories) == 1:  # one repository: one indexed lookup
+            installs[repositories[0].lower()] = await installation_of(self.gate.database, repositories[0])
+        elif self.principal.installations:
+            installs.update(await installations_by_repository(self.gate.database))
         return [name for name in repositories if self.principal.reaches(name, installs.get(name.lower()))]
 
 

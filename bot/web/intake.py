@@ -5,9 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -23,15 +20,8 @@ READ_SECONDS = 30.0
 """A body must arrive within this long: one trickled a byte at a time cannot hold a large-body slot for ever."""
 IDENTITY = ("", "identity")
 
-
-@dataclass
-class BodyIntake:
-    """How many large bodies may be in memory at once (one per App)."""
-
-    slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(LARGE_BODIES_AT_ONCE))
-
-
-INTAKE = web.AppKey("intake", BodyIntake)
+LARGE_BODY_SLOTS = web.AppKey("large_body_slots", asyncio.Semaphore)
+"""How many large bodies may be in memory at once (one semaphore per App, of LARGE_BODIES_AT_ONCE)."""
 HANDLER_ARGS = {"auto_decompress": False}
 """aiohttp inflates compressed bodies as they arrive, before any handler runs; Toasty takes them as sent, or refuses."""
 
@@ -47,14 +37,8 @@ async def bounded_bodies(request: web.Request, handler: Handler) -> web.StreamRe
     length = request.content_length
     if length is not None and length <= LARGE_BODY:
         return await handler(request)
-    async with _large_body_slot(request):
+    async with request.app[LARGE_BODY_SLOTS]:
         return await handler(request)
-
-
-@asynccontextmanager
-async def _large_body_slot(request: web.Request) -> AsyncIterator[None]:
-    async with request.app[INTAKE].slots:
-        yield
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:

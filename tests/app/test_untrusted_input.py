@@ -20,7 +20,7 @@ from bot.store.models import Delivery, Feedback
 from bot.store.tokens import NewToken
 from bot.web import intake
 from bot.web.api import MAX_API_BODY
-from bot.web.intake import INTAKE, LARGE_BODIES_AT_ONCE
+from bot.web.intake import LARGE_BODIES_AT_ONCE, LARGE_BODY_SLOTS
 from bot.web.webhook import MAX_BODY
 from tests.app.conftest import RunningApp, install
 from tests.app.http import json_error, raw_request
@@ -95,7 +95,7 @@ async def test_large_bodies_are_read_a_few_at_a_time_while_small_ones_pass(toast
     headers = await admin(toasty)
     stalled = [asyncio.create_task(post(toasty.url("/api/grade"), trickle(), headers)) for _ in range(8)]
     await asyncio.sleep(0.5)
-    waiting = toasty.app[INTAKE].slots
+    waiting = toasty.app[LARGE_BODY_SLOTS]
     assert waiting.locked()  # every slot is held by a large (chunked) body
     status, _ = await post(toasty.url("/api/grade"), json.dumps({"files": {}}).encode(), headers)
     assert status == 200  # a small body does not wait behind them
@@ -117,7 +117,7 @@ async def test_a_body_trickled_in_cannot_hold_its_slot_for_ever(
 
     status, answer = await post(toasty.webhook_url, trickle(), {})
     assert (status, answer["error"]["code"]) == (408, "too_slow")
-    assert not toasty.app[INTAKE].slots.locked()
+    assert not toasty.app[LARGE_BODY_SLOTS].locked()
 
 
 # -- one bad delivery never costs its neighbours -------------------------------------------------------------------
