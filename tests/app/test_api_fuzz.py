@@ -21,7 +21,7 @@ from bot.store.tokens import NewToken
 from tests.app.conftest import RunningApp, install
 from tests.fakegithub import FakeGitHub
 
-EXAMPLES = 25
+EXAMPLES = 15
 """Per operation, generation mode and path choice: bounded so each database's run takes seconds, not minutes."""
 CONFIG = """
 [[operations]]
