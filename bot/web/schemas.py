@@ -41,6 +41,13 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
+def _json_number(value: Any) -> Any:
+    """A JSON number as JSON Schema reads one: `5.0` is an integer, but `true` and `"5"` are not numbers."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number")
+    return value
+
+
 Moment = Annotated[
     datetime,
     BeforeValidator(_moment),
@@ -49,6 +56,8 @@ Moment = Annotated[
 Text = Annotated[str, Field(pattern=TEXT_PATTERN)]
 RuleId = Annotated[str, Field(pattern=RULE_ID_PATTERN, max_length=80)]
 QueryInt = Annotated[int, BeforeValidator(_whole_number)]
+Number = Annotated[float, Field(allow_inf_nan=False), BeforeValidator(_json_number)]
+"""Constraints go before the validator: after it, pydantic still checks them but leaves them out of the schema."""
 
 
 class _Body(BaseModel):
@@ -130,10 +139,10 @@ class FeedbackInput(_Body):
     ]
     content: Text | None = Field(default=None, max_length=32, description="For reactions: +1, -1, heart…")
     fingerprint: Text | None = Field(default=None, max_length=64)
-    value: float | None = Field(default=None, allow_inf_nan=False)
-    threshold: float | None = Field(default=None, allow_inf_nan=False)
+    value: Number | None = None
+    threshold: Number | None = None
     path: Text | None = Field(default=None, max_length=1024)
-    pull_number: int | None = Field(default=None, ge=1, le=MAX_INT32)
+    pull_number: Annotated[int, Field(ge=1, le=MAX_INT32), BeforeValidator(_json_number)] | None = None
     actor: Text = Field(min_length=1, max_length=256)
     association: Literal[
         "OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER", "NONE", "BOT"

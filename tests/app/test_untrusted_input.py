@@ -214,6 +214,8 @@ async def test_values_beyond_what_the_columns_hold_are_refused(fake_github: Fake
         {"actor": "main\u0000tainer"},
         {"path": "a\udc80.py"},
         {"rule": "r" * 81},
+        {"value": True},  # JSON types as the schema says them: a boolean is not a number
+        {"pull_number": "5"},
     ]
     for change in cases:
         async with (

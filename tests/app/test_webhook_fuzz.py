@@ -169,8 +169,8 @@ async def test_arbitrary_signed_bytes_never_fail_the_server(recorder: RunningApp
 
 
 header_bytes = st.binary(min_size=1, max_size=80).filter(
-    lambda raw: not set(raw) & {0, 10, 13} and raw[:1] not in (b" ", b"\t") and raw[-1:] not in (b" ", b"\t")
-)
+    lambda raw: not set(raw) & {0, 10, 13} and not raw[:1].isspace() and not raw[-1:].isspace()
+)  # what an HTTP client can put on the wire at all (no line breaks, no NUL, no surrounding whitespace)
 
 
 async def test_bad_headers_are_refused_not_failed(recorder: RunningApp) -> None:
