@@ -26,7 +26,7 @@ from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.deliveries import PendingDelivery, Recorder
 from bot.web import api, dashboard
-from bot.web.auth import Gate, Sessions
+from bot.web.auth import CsrfTokens, Gate
 from bot.web.health import healthz, metrics_endpoint, readyz
 from bot.web.intake import HANDLER_ARGS, LARGE_BODIES_AT_ONCE, LARGE_BODY_SLOTS, bounded_bodies
 from bot.web.keys import CONTEXT, DATABASE, GATE, RECORDER, RUNNER, SETTINGS
@@ -77,7 +77,7 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
     scheduler = schedule_learning(context, runner)
     app[DATABASE], app[CONTEXT], app[RUNNER] = database, context, runner
     app[RECORDER] = Recorder(database)
-    app[GATE] = Gate(database, Sessions(_session_secret(settings)))
+    app[GATE] = Gate(database, CsrfTokens(_session_secret(settings)))
     await learning.refresh_priors()
     if auth is not None:
         await runner.start()

@@ -103,17 +103,18 @@ class RateLimiter:
 
 
 @dataclass(frozen=True, slots=True)
-class Sessions:
+class CsrfTokens:
     """CSRF tokens for the dashboard's forms, derived from the session with the deployment's secret."""
 
     secret: bytes
 
-    def csrf(self, session: str) -> str:
+    def issue(self, session: str) -> str:
         """The token the sign-out form carries for this session (another site cannot read it off the page)."""
         return hmac.new(self.secret, f"csrf:{session}".encode(), hashlib.sha256).hexdigest()
 
-    def csrf_matches(self, session: str, presented: str) -> bool:
-        return presented.isascii() and hmac.compare_digest(self.csrf(session), presented)
+    def matches(self, session: str, presented: str) -> bool:
+        """Whether a form's token is this session's."""
+        return session.isascii() and presented.isascii() and hmac.compare_digest(self.issue(session), presented)
 
 
 def same_origin(request: web.Request) -> bool:
@@ -145,7 +146,7 @@ class Gate:
     """Identifies callers and checks what they may do; one per App."""
 
     database: Database
-    sessions: Sessions
+    csrf: CsrfTokens
     limiter: RateLimiter = field(default_factory=RateLimiter)
 
     async def authorize(

@@ -61,7 +61,7 @@ async def _signed_in(request: web.Request, repository: str | None = None) -> Acc
 def _signed_page(request: web.Request, template: str, access: Access, **values: Any) -> web.Response:
     """A page for a signed-in operator: its sign-out form carries the session's CSRF token."""
     session = request.cookies.get(SESSION_COOKIE, "")
-    csrf = request.app[GATE].sessions.csrf(session)
+    csrf = request.app[GATE].csrf.issue(session)
     return _page(template, principal=access.principal, csrf=csrf, **values)
 
 
@@ -97,7 +97,7 @@ async def logout(request: web.Request) -> web.Response:
     """End the session on the server (its cookie stops working everywhere) and forget the cookie."""
     form = await _form(request)
     session = request.cookies.get(SESSION_COOKIE, "")
-    if not same_origin(request) or not request.app[GATE].sessions.csrf_matches(session, form.get("csrf", "")):
+    if not same_origin(request) or not request.app[GATE].csrf.matches(session, form.get("csrf", "")):
         return _page("login.html", status=403, principal=None, csrf="", error=_FORGED)
     await tokens.close_session(request.app[CONTEXT].database, session)
     response = web.HTTPSeeOther("/login")

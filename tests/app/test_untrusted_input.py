@@ -200,6 +200,10 @@ async def test_bytes_that_are_not_utf8_in_credentials_are_refused_not_failed(toa
     for body in (b"token=\xff\xfe&csrf=\xff", b"token=%FF%FE&csrf=x", b"\x00\x01"):
         status, _, _ = await raw_request(toasty.url("/login"), "POST", form, body)
         assert status in (400, 403)
+    form = [("Content-Type", b"application/x-www-form-urlencoded"), ("Cookie", b"toasty_session=\xff\xfe")]
+    for body in (b"csrf=\xff", b"csrf=%FF"):
+        status, _, _ = await raw_request(toasty.url("/logout"), "POST", form, body)
+        assert status in (400, 403)
 
 
 async def test_values_beyond_what_the_columns_hold_are_refused(fake_github: FakeGitHub, toasty: RunningApp) -> None:
