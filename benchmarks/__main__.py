@@ -7,7 +7,7 @@ import importlib
 import sys
 import time
 
-SUITES = ("engine", "app", "learning", "detection")
+SUITES = ("engine", "detection", "app", "intake", "learning")
 
 
 def main() -> int:

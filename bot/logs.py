@@ -11,7 +11,16 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 _CONTEXT: ContextVar[dict[str, Any] | None] = ContextVar("toasty_log_context", default=None)
+QUIET = {
+    "aiohttp.access": logging.WARNING,
+    "sqlalchemy": logging.WARNING,  # statements with their parameters: token digests, webhook bodies
+    "aiosqlite": logging.INFO,  # at DEBUG, every call with its arguments, the same parameters again
+    "asyncpg": logging.INFO,
+}
+"""Libraries whose chatty levels would write what the store holds into the logs, whatever TOASTY_LOG_LEVEL says."""
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
@@ -53,6 +62,22 @@ class ContextFilter(logging.Filter):
         return True
 
 
+class MalformedRequests(logging.Filter):
+    """aiohttp logs each request it cannot parse at ERROR with a traceback: anyone could fill the logs that way.
+    Such a request is already answered 400; it is worth one line, and only at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if not isinstance(error, HttpProcessingError):
+            return True
+        if not logging.getLogger().isEnabledFor(logging.DEBUG):
+            return False
+        record.msg, record.args = f"{record.getMessage()}: refused ({error.message[:200]!r})", ()
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
 def configure_logging(level: str = "INFO", style: str = "json") -> None:
     """Route every logger to stderr in the chosen style (replacing earlier handlers)."""
     handler = logging.StreamHandler(sys.stderr)
@@ -64,4 +89,7 @@ def configure_logging(level: str = "INFO", style: str = "json") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    for name, quiet in QUIET.items():
+        logging.getLogger(name).setLevel(max(quiet, root.level))
+    server = logging.getLogger("aiohttp.server")
+    server.filters[:] = [MalformedRequests()]

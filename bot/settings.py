@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     exploration: float = Field(default=0.1, ge=0, le=1, validation_alias="TOASTY_EXPLORATION")
     """Share of reviews that may carry one exploration comment."""
     session_secret: SecretStr | None = Field(default=None, validation_alias="TOASTY_SESSION_SECRET")
-    """Signs dashboard session cookies; set it when several replicas run (a random one otherwise)."""
+    """Signs the dashboard's CSRF tokens; set it when several replicas run (a random one otherwise)."""
 
     @property
     def web_url(self) -> str:
@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     @field_validator("session_secret")
     @classmethod
     def _long_session_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        """A short key would let anyone forge a dashboard session."""
+        """A short key would let anyone forge a CSRF token."""
         if value is not None and len(value.get_secret_value()) < MIN_SESSION_SECRET:
             raise ValueError(f"TOASTY_SESSION_SECRET must be at least {MIN_SESSION_SECRET} characters")
         return value

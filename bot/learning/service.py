@@ -100,7 +100,7 @@ class LearningService:
         if not self.params.collective:
             return self.priors
         by_repository: dict[str, list[Signal]] = defaultdict(list)
-        for row in await feedback.log(self.database):
+        for row in await feedback.log(self.database, installed_only=True):
             by_repository[row.repository].append(as_signal(row))
         self.priors = collective_priors(
             by_repository,

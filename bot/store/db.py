@@ -39,7 +39,8 @@ class Database:
         elif not url.startswith("sqlite"):
             # A server may drop idle connections; a file cannot. A fixed pool: kept open, not churned.
             options.update(pool_pre_ping=True, pool_size=POSTGRES_CONNECTIONS, max_overflow=0)
-        self.engine: AsyncEngine = create_async_engine(url, **options)
+        # Parameters stay out of log lines and error messages: they hold token digests and webhook bodies.
+        self.engine: AsyncEngine = create_async_engine(url, hide_parameters=True, **options)
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

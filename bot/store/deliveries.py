@@ -151,16 +151,34 @@ class Recorder:
             async with self.database.begin(URGENT) as connection:
                 batch, self.pending = self.pending, []
                 new = await _insert_new(connection, [delivery for delivery, _ in batch])
-        except Exception as error:  # every waiter of this round gets the database's error
+        except Exception as error:  # the shared statement failed: one member the database refuses fails them all
             if not batch:  # failed before the batch was taken: it is this round's all the same
                 batch, self.pending = self.pending, []
-            for _, answer in batch:
-                if not answer.done():
-                    answer.set_exception(error)
+            if len(batch) == 1:
+                _answer_error(batch[0][1], error)
+                return
+            await self._one_by_one(batch)
             return
         for (_, answer), is_new in zip(batch, new, strict=True):
             if not answer.done():  # a cancelled waiter's row is recorded all the same
                 answer.set_result(is_new)
+
+    async def _one_by_one(self, batch: list[tuple[NewDelivery, asyncio.Future[bool]]]) -> None:
+        """Record each member of a failed round alone, so only the one the database refuses is refused."""
+        for delivery, answer in batch:
+            try:
+                async with self.database.begin(URGENT) as connection:
+                    (is_new,) = await _insert_new(connection, [delivery])
+            except Exception as error:  # this delivery's own error, for its own waiter
+                _answer_error(answer, error)
+            else:
+                if not answer.done():
+                    answer.set_result(is_new)
+
+
+def _answer_error(answer: asyncio.Future[bool], error: BaseException) -> None:
+    if not answer.done():
+        answer.set_exception(error)
 
 
 async def claim(database: Database, delivery_id: str, replica: str, lease: timedelta) -> PendingDelivery | None:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from bot.store.db import Database
+from bot.store.installations import installed
 from bot.store.models import (
     CommentReaction,
     Feedback,
@@ -86,11 +87,13 @@ def _fields(signal: NewSignal) -> dict[str, object]:
     return {name: getattr(signal, name) for name in NewSignal.__dataclass_fields__}
 
 
-async def log(database: Database, repository: str | None = None) -> list[Feedback]:
-    """The log (one repository's, or everyone's), oldest first."""
+async def log(database: Database, repository: str | None = None, *, installed_only: bool = False) -> list[Feedback]:
+    """The log (one repository's, or everyone's; only of repositories the App is installed on), oldest first."""
     query = select(Feedback).order_by(Feedback.id)
     if repository is not None:
         query = query.where(Feedback.repository == repository)
+    if installed_only:  # collective priors: nobody sways every tenant's defaults through a repository never installed
+        query = query.where(func.lower(Feedback.repository).in_(installed()))
     async with database.session() as session:
         return list(await session.scalars(query))
 

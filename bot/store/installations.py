@@ -131,3 +131,26 @@ async def installation_of(database: Database, repository: str) -> int | None:
         return await session.scalar(
             select(Repository.installation_id).where(func.lower(Repository.full_name) == repository.lower()).limit(1)
         )
+
+
+async def installations_by_repository(database: Database) -> dict[str, int]:
+    """Every known repository's installation, by lower-cased full name (for checking a token's reach in bulk)."""
+    async with database.session() as session:
+        rows = await session.execute(select(Repository.full_name, Repository.installation_id))
+        return {row.full_name.lower(): row.installation_id for row in rows}
+
+
+def installed() -> Any:
+    """The condition that a repository (by full name) is active in an active installation, for other queries."""
+    return (
+        select(func.lower(Repository.full_name))
+        .join(Installation, Installation.id == Repository.installation_id)
+        .where(Repository.active, Installation.status == "active")
+    )
+
+
+async def is_installed(database: Database, repository: str) -> bool:
+    """Whether the App is installed on this repository now (feedback is taken only for those)."""
+    async with database.session() as session:
+        found = await session.scalar(installed().where(func.lower(Repository.full_name) == repository.lower()).limit(1))
+        return found is not None

@@ -205,8 +205,8 @@ class Feedback(Base):
     """OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIME_CONTRIBUTOR, NONE or BOT."""
     signal: Mapped[str] = mapped_column(String(32))
     """reaction, reaction_removed, ignore, mute, unmute, resolved, unresolved, fixed, reset, external."""
-    content: Mapped[str | None] = mapped_column(String(32))
-    """The reaction (+1, -1, heart…), or the rule a reset applies to."""
+    content: Mapped[str | None] = mapped_column(String(80))
+    """The reaction (+1, -1, heart…), or the rule a reset applies to (rule ids run to 80 characters)."""
     source: Mapped[str] = mapped_column(String(16))
     """poll, webhook, grading, cli or api."""
     comment_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -271,3 +271,15 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DashboardSession(Base):
+    """A signed-in dashboard browser: the cookie's secret is stored only as a hash; signing out deletes the row."""
+
+    __tablename__ = "dashboard_sessions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of the cookie's random secret."""
+    token_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime
 from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from bot.engine import ChangedFile, ConfigError, DiffError, grade_change, load_config, parse_diff
-from bot.engine.config import describe_validation_error, is_rule_id
 from bot.engine.strategy import resolve_strategy
 from bot.learning.learner import CollectivePriors
 from bot.store import analytics, feedback
 from bot.store.feedback import LogQuery, NewSignal
+from bot.store.installations import is_installed
 from bot.store.models import Feedback, utcnow
-from bot.web.auth import Principal, api_error
+from bot.web.auth import Principal, repository_of
+from bot.web.errors import api_error, problems
+from bot.web.intake import parse_json, read_body
 from bot.web.keys import CONTEXT, GATE
 from bot.web.schemas import (
     AnalyticsAnswer,
@@ -26,10 +27,12 @@ from bot.web.schemas import (
     FeedbackEntry,
     FeedbackInput,
     FeedbackPage,
+    FeedbackQuery,
     GradeRequest,
     Recorded,
     RepositoriesAnswer,
     ResetAnswer,
+    ResetQuery,
     RuleStatistics,
     ScorePoint,
     ThresholdPoint,
@@ -37,7 +40,6 @@ from bot.web.schemas import (
 
 Model = TypeVar("Model", bound=BaseModel)
 MAX_API_BODY = 10 * 1024 * 1024
-MAX_PAGE = 500
 MAX_FEEDBACK_BATCH = 1000
 
 
@@ -56,10 +58,10 @@ def add_routes(app: web.Application) -> None:
 async def grade(request: web.Request) -> web.Response:
     """POST /api/grade: the same engine and output model as `toasty grade --format json`."""
     gate = request.app[GATE]
-    principal = await gate.authorize(request, "grade")  # before reading a body of up to 10 MB
+    access = await gate.authorize(request, "grade")  # before reading a body of up to 10 MB
     body = await _body(request, GradeRequest)
-    if body.repository is not None:
-        await gate.check_repository(principal, body.repository)
+    if body.repository is not None and not await access.visible([body.repository]):
+        raise api_error(403, "forbidden", f"this token does not cover {body.repository}")
     try:
         config = load_config(body.config) if body.config else None
         changes = _changes(body)
@@ -79,8 +81,8 @@ async def grade(request: web.Request) -> web.Response:
 
 async def repositories(request: web.Request) -> web.Response:
     """GET /api/repos: the repositories this token may read."""
-    principal = await request.app[GATE].authorize(request, "read")
-    names = [name for name in await analytics.repositories(request.app[CONTEXT].database) if principal.covers(name)]
+    access = await request.app[GATE].authorize(request, "read")
+    names = await access.visible(await analytics.repositories(request.app[CONTEXT].database))
     return _answer(RepositoriesAnswer(repositories=names))
 
 
@@ -94,9 +96,8 @@ async def get_strategy(request: web.Request) -> web.Response:
 async def reset_strategy(request: web.Request) -> web.Response:
     """DELETE …/strategy[?rule=R]: learning starts again from here (the log keeps everything)."""
     repository, principal = await _repository(request, "admin")
-    rule = request.query.get("rule") or None
-    if rule is not None and not is_rule_id(rule):
-        raise api_error(422, "unknown_rule", f"{rule!r} is not a rule id (like complexity.cyclomatic)")
+    rule = _query(request, ResetQuery).rule
+    await _require_installed(request, repository)
     await request.app[CONTEXT].record_feedback(
         [
             NewSignal(
@@ -118,23 +119,22 @@ async def reset_strategy(request: web.Request) -> web.Response:
 async def get_feedback(request: web.Request) -> web.Response:
     """GET …/feedback?rule&signal&actor&since&limit&offset: the log, newest first."""
     repository, _ = await _repository(request, "read")
-    limit = _int(request, "limit", 100, 1, MAX_PAGE)
-    offset = _int(request, "offset", 0, 0, 10**9)
+    filters = _query(request, FeedbackQuery)
     query = LogQuery(
         repository,
-        request.query.get("rule"),
-        request.query.get("signal"),
-        request.query.get("actor"),
-        _since(request),
-        limit=limit,
-        offset=offset,
+        filters.rule,
+        filters.signal,
+        filters.actor,
+        filters.since,
+        limit=filters.limit,
+        offset=filters.offset,
     )
     rows, total = await feedback.entries(request.app[CONTEXT].database, query)
-    following = offset + len(rows)
+    following = filters.offset + len(rows)
     page = FeedbackPage(
         total=total,
-        limit=limit,
-        offset=offset,
+        limit=filters.limit,
+        offset=filters.offset,
         next_offset=following if following < total else None,
         entries=[_entry(row) for row in rows],
     )
@@ -144,6 +144,7 @@ async def get_feedback(request: web.Request) -> web.Response:
 async def post_feedback(request: web.Request) -> web.Response:
     """POST …/feedback: one entry or a list of entries, appended to the log (they count like any other signal)."""
     repository, _ = await _repository(request, "feedback")
+    await _require_installed(request, repository)
     raw = await _raw_json(request)
     items = raw if isinstance(raw, list) else [raw]
     if len(items) > MAX_FEEDBACK_BATCH:
@@ -151,7 +152,7 @@ async def post_feedback(request: web.Request) -> web.Response:
     try:
         entries = [FeedbackInput.model_validate(item) for item in items]
     except ValidationError as error:
-        raise api_error(422, "invalid_input", describe_validation_error(error).split(": ", 1)[-1]) from None
+        raise api_error(422, "invalid_input", problems(error)) from None
     signals = [
         NewSignal(
             repository=repository,
@@ -237,8 +238,21 @@ def vars_of(point: Any) -> dict[str, Any]:
 
 
 async def _repository(request: web.Request, operation: str) -> tuple[str, Principal]:
-    repository = f"{request.match_info['owner']}/{request.match_info['repo']}"
-    return repository, await request.app[GATE].authorize(request, operation, repository)
+    repository = repository_of(request)
+    return repository, (await request.app[GATE].authorize(request, operation, repository)).principal
+
+
+async def _require_installed(request: web.Request, repository: str) -> None:
+    """Feedback counts toward every tenant's collective priors: it is taken only where the App is installed."""
+    if not await is_installed(request.app[CONTEXT].database, repository):
+        raise api_error(404, "not_installed", f"Toasty is not installed on {repository}, so it takes no feedback there")
+
+
+def _query(request: web.Request, model: type[Model]) -> Model:
+    try:
+        return model.model_validate(dict(request.query))
+    except ValidationError as error:
+        raise api_error(400, "bad_parameter", problems(error).replace("unknown field", "unknown parameter")) from None
 
 
 def _encoded(text: str) -> bytes:
@@ -247,15 +261,11 @@ def _encoded(text: str) -> bytes:
 
 
 async def _raw_json(request: web.Request) -> Any:
-    if request.content_length is not None and request.content_length > MAX_API_BODY:
-        raise api_error(413, "too_large", f"the body may be at most {MAX_API_BODY // (1024 * 1024)} MB")
-    raw = await request.read()
-    if len(raw) > MAX_API_BODY:
-        raise api_error(413, "too_large", f"the body may be at most {MAX_API_BODY // (1024 * 1024)} MB")
+    body = await read_body(request, MAX_API_BODY)
     try:
-        return json.loads(raw)
+        return parse_json(body)
     except ValueError as error:
-        raise api_error(400, "malformed", f"the body is not JSON: {error}") from None
+        raise api_error(400, "malformed", str(error)) from None
 
 
 async def _body(request: web.Request, model: type[Model]) -> Model:
@@ -263,7 +273,7 @@ async def _body(request: web.Request, model: type[Model]) -> Model:
     try:
         return model.model_validate(raw)
     except ValidationError as error:
-        raise api_error(422, "invalid_input", describe_validation_error(error).split(": ", 1)[-1]) from None
+        raise api_error(422, "invalid_input", problems(error)) from None
 
 
 def _changes(body: GradeRequest) -> list[ChangedFile]:
@@ -290,26 +300,6 @@ def _entry(row: Feedback) -> FeedbackEntry:
     )
 
 
-def _int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
-    text = request.query.get(name)
-    if text is None:
-        return default
-    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
-        raise api_error(400, "bad_parameter", f"{name} must be a whole number from {low} to {high}")
-    return int(text)
-
-
-def _since(request: web.Request) -> datetime | None:
-    text = request.query.get("since")
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise api_error(400, "bad_parameter", "since must be an ISO 8601 date or time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
-
-
 def _actor(principal: Principal) -> str:
     return f"token:{principal.name}"
 
@@ -319,4 +309,9 @@ def _answer(model: BaseModel, status: int = 200) -> web.Response:
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda value: json.dumps(value, ensure_ascii=False))
+    return web.json_response(data, status=status, dumps=_dumps)
+
+
+def _dumps(value: Any) -> str:
+    """JSON as the OpenAPI description promises it: never the NaN or Infinity that only Python reads."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -25,11 +26,12 @@ from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.deliveries import PendingDelivery, Recorder
 from bot.web import api, dashboard
-from bot.web.auth import Gate, Sessions
+from bot.web.auth import CsrfTokens, Gate
 from bot.web.health import healthz, metrics_endpoint, readyz
+from bot.web.intake import HANDLER_ARGS, LARGE_BODIES_AT_ONCE, LARGE_BODY_SLOTS, bounded_bodies
 from bot.web.keys import CONTEXT, DATABASE, GATE, RECORDER, RUNNER, SETTINGS
 from bot.web.openapi import openapi_document
-from bot.web.webhook import MAX_BODY, receive
+from bot.web.webhook import receive
 
 log = logging.getLogger(__name__)
 GITHUB_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
@@ -37,8 +39,9 @@ GITHUB_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
 
 def create_app(settings: Settings, pool: Executor | None = None) -> web.Application:
     """The App's web application; resources (database, runner, pool) start with it and stop with it."""
-    app = web.Application(client_max_size=MAX_BODY + 1)
+    app = web.Application(middlewares=[count_api_requests, bounded_bodies], handler_args=HANDLER_ARGS)
     app[SETTINGS] = settings
+    app[LARGE_BODY_SLOTS] = asyncio.Semaphore(LARGE_BODIES_AT_ONCE)
     app.router.add_post(settings.webhook_path, receive)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -46,7 +49,6 @@ def create_app(settings: Settings, pool: Executor | None = None) -> web.Applicat
     app.router.add_get("/openapi.json", openapi)
     api.add_routes(app)
     dashboard.add_routes(app)
-    app.middlewares.append(count_api_requests)
     app.cleanup_ctx.append(partial(_resources, pool=pool))
     return app
 
@@ -75,7 +77,7 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
     scheduler = schedule_learning(context, runner)
     app[DATABASE], app[CONTEXT], app[RUNNER] = database, context, runner
     app[RECORDER] = Recorder(database)
-    app[GATE] = Gate(database, Sessions(_session_secret(settings)))
+    app[GATE] = Gate(database, CsrfTokens(_session_secret(settings)))
     await learning.refresh_priors()
     if auth is not None:
         await runner.start()

@@ -1,23 +1,34 @@
-"""Who is calling the API or the dashboard, and what they may do: tokens, scopes, sessions, rate limits."""
+"""Who is calling the API or the dashboard, and what they may do: one check that every route and page goes through.
+
+API routes take `Authorization: Bearer` tokens only; dashboard pages take the session cookie only (pages never
+write: signing in and out are the dashboard's only POSTs, and they need a same-origin form with a CSRF token).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
+import re
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from fnmatch import fnmatchcase
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from bot.store import tokens
 from bot.store.db import Database
-from bot.store.installations import installation_of
+from bot.store.installations import installation_of, installations_by_repository
 from bot.store.models import ApiToken
+from bot.web.errors import api_error
 
 SESSION_COOKIE = "toasty_session"
-SESSION_HOURS = 12
+CSRF_COOKIE = "toasty_csrf"
+SESSION_LIFETIME = timedelta(hours=12)
+NAME_PART = r"^[A-Za-z0-9_.-]{1,100}$"
+"""An owner or repository name as GitHub allows it; anything else names no repository Toasty could know."""
+_NAME_PART = re.compile(NAME_PART.replace("$", r"\Z"), re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +57,30 @@ class Principal:
         """Whether the token allows an operation (admin allows all)."""
         return "admin" in self.operations or operation in self.operations
 
-    def covers(self, repository: str) -> bool:
-        """Whether the token's repository patterns include this repository."""
+    def reaches(self, repository: str, installation: int | None) -> bool:
+        """Whether the token's repository patterns, and its installations when it is limited to some, include this
+        repository (of that installation): the one rule for single repositories and for lists alike."""
         name = repository.lower()
-        return any(fnmatchcase(name, pattern.lower()) for pattern in self.repositories)
+        if not any(fnmatchcase(name, pattern.lower()) for pattern in self.repositories):
+            return False
+        return not self.installations or installation in self.installations
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """An authorised caller, and the repositories among some that it may see."""
+
+    principal: Principal
+    gate: Gate
+
+    async def visible(self, repositories: list[str]) -> list[str]:
+        """Those of `repositories` this caller reaches, by the same rule `Gate.authorize` checks one by."""
+        installs: dict[str, int | None] = {}
+        if self.principal.installations and len(repositories) == 1:  # one repository: one indexed lookup
+            installs[repositories[0].lower()] = await installation_of(self.gate.database, repositories[0])
+        elif self.principal.installations:
+            installs.update(await installations_by_repository(self.gate.database))
+        return [name for name in repositories if self.principal.reaches(name, installs.get(name.lower()))]
 
 
 @dataclass
@@ -71,50 +102,43 @@ class RateLimiter:
         return 0.0
 
 
-def api_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.HTTPException:
-    """An HTTP error with a JSON body that says what is wrong."""
-    classes: dict[int, type[web.HTTPException]] = {
-        400: web.HTTPBadRequest,
-        401: web.HTTPUnauthorized,
-        403: web.HTTPForbidden,
-        404: web.HTTPNotFound,
-        413: web.HTTPRequestEntityTooLarge,
-        422: web.HTTPUnprocessableEntity,
-        429: web.HTTPTooManyRequests,
-    }
-    body = json.dumps({"error": {"code": code, "message": message}})
-    if status == 413:
-        return web.HTTPRequestEntityTooLarge(max_size=0, actual_size=0, text=body, content_type="application/json")
-    return classes[status](text=body, content_type="application/json", headers=headers)
-
-
 @dataclass(frozen=True, slots=True)
-class Sessions:
-    """Signed session cookies for the dashboard: `v1.<token id>.<expiry>.<signature>`."""
+class CsrfTokens:
+    """CSRF tokens for the dashboard's forms, derived from the session with the deployment's secret."""
 
     secret: bytes
 
-    def issue(self, token_id: int, now: float | None = None) -> str:
-        expires = int((time.time() if now is None else now) + SESSION_HOURS * 3600)
-        payload = f"v1.{token_id}.{expires}"
-        return f"{payload}.{self._sign(payload)}"
+    def issue(self, session: str) -> str:
+        """The token the sign-out form carries for this session (another site cannot read it off the page)."""
+        return hmac.new(self.secret, f"csrf:{session}".encode(), hashlib.sha256).hexdigest()
 
-    def token_id(self, cookie: str | None, now: float | None = None) -> int | None:
-        """The token a valid, unexpired cookie stands for."""
-        if not cookie:
-            return None
-        parts = cookie.split(".")
-        if len(parts) != 4 or parts[0] != "v1" or not parts[1].isdigit() or not parts[2].isdigit():
-            return None
-        payload = ".".join(parts[:3])
-        if not hmac.compare_digest(self._sign(payload), parts[3]):
-            return None
-        if int(parts[2]) < (time.time() if now is None else now):
-            return None
-        return int(parts[1])
+    def matches(self, session: str, presented: str) -> bool:
+        """Whether a form's token is this session's."""
+        return session.isascii() and presented.isascii() and hmac.compare_digest(self.issue(session), presented)
 
-    def _sign(self, payload: str) -> str:
-        return hmac.new(self.secret, payload.encode(), hashlib.sha256).hexdigest()
+
+def same_origin(request: web.Request) -> bool:
+    """Whether a browser sent this request from Toasty's own pages: by its Fetch Metadata when it sends them, else by
+    its Origin against the host it asked for (behind a proxy, the forwarded host: no form can set that header)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not sent by a browser that could be made to send it elsewhere; the CSRF token still counts
+    hosts = {request.host.lower(), request.headers.get("X-Forwarded-Host", "").lower()} - {""}
+    try:
+        return origin.isascii() and urlsplit(origin).netloc.lower() in hosts
+    except ValueError:
+        return False
+
+
+def repository_of(request: web.Request) -> str:
+    """`owner/repo` from the route, or a 400 when it cannot name a repository."""
+    owner, repo = request.match_info["owner"], request.match_info["repo"]
+    if not (_NAME_PART.match(owner) and _NAME_PART.match(repo)):
+        raise api_error(400, "bad_parameter", "owner and repo must be GitHub names (letters, digits, . _ -)")
+    return f"{owner}/{repo}"
 
 
 @dataclass
@@ -122,28 +146,18 @@ class Gate:
     """Identifies callers and checks what they may do; one per App."""
 
     database: Database
-    sessions: Sessions
+    csrf: CsrfTokens
     limiter: RateLimiter = field(default_factory=RateLimiter)
 
-    async def identify(self, request: web.Request) -> Principal | None:
-        """The caller: an `Authorization: Bearer` token, or the dashboard's session cookie."""
-        header = request.headers.get("Authorization", "")
-        if header:
-            scheme, _, secret = header.partition(" ")
-            if scheme.lower() != "bearer" or not secret.strip():
-                return None
-            row = await tokens.verify(self.database, secret.strip())
-            return Principal.of(row) if row is not None else None
-        token_id = self.sessions.token_id(request.cookies.get(SESSION_COOKIE))
-        if token_id is None:
-            return None
-        row = await tokens.by_id(self.database, token_id)
-        return Principal.of(row) if row is not None else None
-
-    async def authorize(self, request: web.Request, operation: str, repository: str | None = None) -> Principal:
-        """The caller if allowed to perform `operation` (on `repository`); otherwise a 401, 403 or 429 to raise."""
-        principal = await self.identify(request)
+    async def authorize(
+        self, request: web.Request, operation: str, repository: str | None = None, *, page: bool = False
+    ) -> Access:
+        """The caller if allowed to perform `operation` (on `repository`): API routes by bearer token, dashboard
+        pages (`page`) by session cookie; otherwise a 401 (or the sign-in page), 403, 404 or 429 to raise."""
+        principal = await (self._session(request) if page else self._bearer(request))
         if principal is None:
+            if page:
+                raise web.HTTPSeeOther("/login")
             raise api_error(
                 401, "unauthenticated", "send `Authorization: Bearer <token>` (create one with `toasty token create`)"
             )
@@ -154,15 +168,21 @@ class Gate:
         if not principal.may(operation):
             scopes = ", ".join(sorted(principal.operations))
             raise api_error(403, "forbidden", f"this token may not '{operation}' (its scopes: {scopes})")
-        if repository is not None:
-            await self.check_repository(principal, repository)
-        return principal
-
-    async def check_repository(self, principal: Principal, repository: str) -> None:
-        """403 unless the token's repositories (and installations, when limited) include this one."""
-        if not principal.covers(repository):
+        access = Access(principal, self)
+        if repository is not None and not await access.visible([repository]):
+            if page:
+                raise web.HTTPNotFound(text="This token does not cover that repository.")
             raise api_error(403, "forbidden", f"this token does not cover {repository}")
-        if principal.installations:
-            installation = await installation_of(self.database, repository)
-            if installation not in principal.installations:
-                raise api_error(403, "forbidden", f"{repository} is not in this token's installations")
+        return access
+
+    async def _bearer(self, request: web.Request) -> Principal | None:
+        scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            return None
+        row = await tokens.verify(self.database, secret.strip())
+        return Principal.of(row) if row is not None else None
+
+    async def _session(self, request: web.Request) -> Principal | None:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        row = await tokens.session_token(self.database, cookie) if cookie else None
+        return Principal.of(row) if row is not None else None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from functools import cache
 from typing import Any
+from urllib.parse import parse_qs
 
 import jinja2
 from aiohttp import web
@@ -13,11 +15,15 @@ from bot.engine.rules import CATALOGUE, format_number
 from bot.learning.explain import changes
 from bot.store import analytics, tokens
 from bot.web.api import analytics_for
-from bot.web.auth import SESSION_COOKIE, SESSION_HOURS, Principal
+from bot.web.auth import CSRF_COOKIE, SESSION_COOKIE, SESSION_LIFETIME, Access, Principal, repository_of, same_origin
 from bot.web.charts import Point, line_chart, stacked_bars
+from bot.web.intake import read_body
 from bot.web.keys import CONTEXT, GATE, SETTINGS
 
 GREEN, RED, BLUE, GREY = "#2da44e", "#cf222e", "#1f6feb", "#8c959f"
+MAX_FORM = 4096
+"""The sign-in form holds one token; nothing larger is read."""
+COOKIE_FLAGS: dict[str, Any] = {"secure": True, "httponly": True, "samesite": "Strict", "path": "/"}
 
 
 def add_routes(app: web.Application) -> None:
@@ -48,59 +54,86 @@ def _page(template: str, status: int = 200, **values: Any) -> web.Response:
     return response
 
 
-async def _signed_in(request: web.Request) -> Principal:
-    principal = await request.app[GATE].identify(request)
-    if principal is None or not principal.may("read"):
-        raise web.HTTPSeeOther("/login")
-    return principal
+async def _signed_in(request: web.Request, repository: str | None = None) -> Access:
+    return await request.app[GATE].authorize(request, "read", repository, page=True)
+
+
+def _signed_page(request: web.Request, template: str, access: Access, **values: Any) -> web.Response:
+    """A page for a signed-in operator: its sign-out form carries the session's CSRF token."""
+    session = request.cookies.get(SESSION_COOKIE, "")
+    csrf = request.app[GATE].csrf.issue(session)
+    return _page(template, principal=access.principal, csrf=csrf, **values)
 
 
 async def login_form(request: web.Request) -> web.Response:
-    """The sign-in form."""
-    return _page("login.html", principal=None, error=None)
+    """The sign-in form, with a CSRF token that only this browser's cookie matches."""
+    csrf = request.cookies.get(CSRF_COOKIE, "")
+    if not tokens.well_formed(csrf):
+        csrf = secrets.token_urlsafe(32)
+    response = _page("login.html", principal=None, error=None, csrf=csrf)
+    response.set_cookie(CSRF_COOKIE, csrf, **COOKIE_FLAGS)
+    return response
 
 
 async def login(request: web.Request) -> web.Response:
-    """Exchange a token for a session cookie (Secure, HttpOnly, SameSite=Strict)."""
-    form = await request.post()
-    secret = str(form.get("token", "")).strip()
+    """Exchange a token for a session cookie (Secure, HttpOnly, SameSite=Strict), from Toasty's own form only."""
+    form = await _form(request)
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    if not same_origin(request) or not tokens.well_formed(expected) or form.get("csrf") != expected:
+        return _page("login.html", status=403, principal=None, csrf="", error=_FORGED)
+    secret = form.get("token", "").strip()
     row = await tokens.verify(request.app[CONTEXT].database, secret) if secret else None
     if row is None or not Principal.of(row).may("read"):
-        return _page("login.html", status=401, principal=None, error="That token is unknown, revoked, or cannot read.")
+        error = "That token is unknown, revoked, or cannot read."
+        return _page("login.html", status=401, principal=None, error=error, csrf=expected)
+    session = await tokens.open_session(request.app[CONTEXT].database, row.id, SESSION_LIFETIME)
     response = web.HTTPSeeOther("/")
-    response.set_cookie(
-        SESSION_COOKIE,
-        request.app[GATE].sessions.issue(row.id),
-        max_age=SESSION_HOURS * 3600,
-        secure=True,
-        httponly=True,
-        samesite="Strict",
-        path="/",
-    )
+    response.set_cookie(SESSION_COOKIE, session, max_age=int(SESSION_LIFETIME.total_seconds()), **COOKIE_FLAGS)
+    response.del_cookie(CSRF_COOKIE, path="/")
     raise response
 
 
 async def logout(request: web.Request) -> web.Response:
-    """Forget the session."""
+    """End the session on the server (its cookie stops working everywhere) and forget the cookie."""
+    form = await _form(request)
+    session = request.cookies.get(SESSION_COOKIE, "")
+    if not same_origin(request) or not request.app[GATE].csrf.matches(session, form.get("csrf", "")):
+        return _page("login.html", status=403, principal=None, csrf="", error=_FORGED)
+    await tokens.close_session(request.app[CONTEXT].database, session)
     response = web.HTTPSeeOther("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
 
 
+_FORGED = "This form was not sent from Toasty's own page; open the page and try again."
+
+
+async def _form(request: web.Request) -> dict[str, str]:
+    """A small urlencoded form, each field's first value; 400 when it is not one."""
+    body = await read_body(request, MAX_FORM)
+    try:
+        fields = parse_qs(body.decode("ascii"), max_num_fields=8, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise web.HTTPBadRequest(text="The form is not a URL-encoded form of UTF-8 text.") from None
+    return {name: values[0] for name, values in fields.items()}
+
+
 async def overview(request: web.Request) -> web.Response:
     """Every repository the token covers, with its latest grade, and the latest gradings."""
-    principal = await _signed_in(request)
+    access = await _signed_in(request)
     database = request.app[CONTEXT].database
-    names = [name for name in await analytics.repositories(database) if principal.covers(name)]
-    recent = [g for g in await analytics.recent_gradings(database, limit=200) if principal.covers(g.repository)]
+    names = await access.visible(await analytics.repositories(database))
+    reachable = set(names)
+    recent = [g for g in await analytics.recent_gradings(database, limit=200) if g.repository in reachable]
     counts = Counter(g.repository for g in recent)
     rows = []
     for name in names:
         scores = await analytics.scores(database, name, limit=1)
         rows.append({"name": name, "count": counts.get(name, 0), "latest": scores[-1] if scores else None})
-    return _page(
+    return _signed_page(
+        request,
         "overview.html",
-        principal=principal,
+        access,
         repositories=rows,
         gradings=recent[:20],
         web_url=request.app[SETTINGS].web_url,
@@ -109,10 +142,8 @@ async def overview(request: web.Request) -> web.Response:
 
 async def repository_page(request: web.Request) -> web.Response:
     """One repository: score trend, acceptance per rule, learned thresholds over time, recent gradings."""
-    principal = await _signed_in(request)
-    repository = f"{request.match_info['owner']}/{request.match_info['repo']}"
-    if not principal.covers(repository):
-        raise web.HTTPNotFound(text="This token does not cover that repository.")
+    repository = repository_of(request)
+    access = await _signed_in(request, repository)
     answer = await analytics_for(request.app, repository)
     strategy = await request.app[CONTEXT].learning.strategy_for(repository, None)
     score_chart = line_chart(
@@ -138,9 +169,10 @@ async def repository_page(request: web.Request) -> web.Response:
         for rule, points in answer.thresholds.items()
         if _moved(rule, [p.threshold for p in points])
     ]
-    return _page(
+    return _signed_page(
+        request,
         "repository.html",
-        principal=principal,
+        access,
         repository=repository,
         analytics=answer,
         score_chart=score_chart,

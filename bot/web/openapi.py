@@ -11,16 +11,19 @@ from pydantic.json_schema import models_json_schema
 from bot import __version__
 from bot.engine.models import PullRequestGrade
 from bot.engine.strategy import Strategy
+from bot.web.auth import NAME_PART
 from bot.web.schemas import (
     AnalyticsAnswer,
     CollectiveAnswer,
     ErrorBody,
     FeedbackInput,
     FeedbackPage,
+    FeedbackQuery,
     GradeRequest,
     Recorded,
     RepositoriesAnswer,
     ResetAnswer,
+    ResetQuery,
 )
 
 _MODELS: tuple[type[BaseModel], ...] = (
@@ -40,7 +43,9 @@ _ERROR_STATUSES = {
     "400": "Malformed request or parameter",
     "401": "No valid token",
     "403": "The token does not allow this operation or repository",
+    "408": "The body did not arrive in time",
     "413": "The body is too large",
+    "415": "The body is compressed (send it without Content-Encoding)",
     "422": "The body does not validate",
     "429": "Over the token's rate limit (see Retry-After)",
 }
@@ -65,8 +70,9 @@ def _operation(
     body: str | None = None,
     parameters: list[Any] | None = None,
     status: str = "200",
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    operation: dict[str, Any] = {"summary": summary, "responses": {status: ok, **_errors()}}
+    operation: dict[str, Any] = {"summary": summary, "responses": {status: ok, **_errors(), **(extra or {})}}
     if body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(body)}}}
     if parameters:
@@ -74,14 +80,33 @@ def _operation(
     return operation
 
 
-def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """Query parameters described by the model that validates them (one schema per parameter, null left out)."""
+    parameters = []
+    for name, schema in model.model_json_schema()["properties"].items():
+        options = [option for option in schema.pop("anyOf", [schema]) if option.get("type") != "null"]
+        description = schema.pop("description", name)
+        schema.pop("title", None)
+        if schema.get("default", 0) is None:
+            del schema["default"]
+        parameters.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": description,
+                "schema": {**options[0], **schema},
+            }
+        )
+    return parameters
 
 
+_NAME = {"type": "string", "pattern": NAME_PART}
 _REPOSITORY = [
-    {"name": "owner", "in": "path", "required": True, "schema": {"type": "string"}},
-    {"name": "repo", "in": "path", "required": True, "schema": {"type": "string"}},
+    {"name": "owner", "in": "path", "required": True, "schema": _NAME},
+    {"name": "repo", "in": "path", "required": True, "schema": _NAME},
 ]
+_NOT_INSTALLED = {"404": _json("ErrorBody", "Toasty is not installed on this repository")}
 _FEEDBACK_BATCH = {
     "oneOf": [_ref("FeedbackInput"), {"type": "array", "items": _ref("FeedbackInput"), "maxItems": 1000}]
 }
@@ -121,22 +146,15 @@ def openapi_document() -> dict[str, Any]:
                 "delete": _operation(
                     "Reset what was learned (one rule, or all); the feedback log keeps everything",
                     _json("ResetAnswer", "Reset"),
-                    parameters=[*_REPOSITORY, _query("rule", "Only this rule", {"type": "string"})],
+                    parameters=[*_REPOSITORY, *_query(ResetQuery)],
+                    extra=_NOT_INSTALLED,
                 ),
             },
             f"{repository}/feedback": {
                 "get": _operation(
                     "The feedback log, newest first",
                     _json("FeedbackPage", "A page"),
-                    parameters=[
-                        *_REPOSITORY,
-                        _query("rule", "Only this rule", {"type": "string"}),
-                        _query("signal", "Only this signal", {"type": "string"}),
-                        _query("actor", "Only this actor", {"type": "string"}),
-                        _query("since", "Only since (ISO 8601)", {"type": "string", "format": "date-time"}),
-                        _query("limit", "Page size", {"type": "integer", "minimum": 1, "maximum": 500}),
-                        _query("offset", "Entries to skip", {"type": "integer", "minimum": 0}),
-                    ],
+                    parameters=[*_REPOSITORY, *_query(FeedbackQuery)],
                 ),
                 "post": {
                     **_operation(
@@ -144,6 +162,7 @@ def openapi_document() -> dict[str, Any]:
                         _json("Recorded", "Appended"),
                         parameters=_REPOSITORY,
                         status="201",
+                        extra=_NOT_INSTALLED,
                     ),
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _FEEDBACK_BATCH}}},
                 },

@@ -2,23 +2,62 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from bot.engine.config import RULE_ID_PATTERN
 
 MAX_GRADE_FILES = 3000
-API_SIGNALS = (
-    "reaction",
-    "reaction_removed",
-    "ignore",
-    "mute",
-    "unmute",
-    "resolved",
-    "unresolved",
-    "fixed",
-    "external",
+MAX_OFFSET = 10**9
+MAX_INT32 = 2**31 - 1
+"""The feedback log's integer columns are 32-bit on PostgreSQL."""
+MOMENT_PATTERN = (
+    r"^(19[7-9][0-9]|2[0-9]{3})-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 )
+"""An RFC 3339 date-time with its offset, between the years 1970 and 2999 (so it converts to UTC and back)."""
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+"""Printable text: no control characters (PostgreSQL's text refuses NUL) and, being matched, no lone surrogates."""
+
+
+def _moment(value: Any) -> datetime:
+    """An RFC 3339 text as a UTC datetime (a datetime from Python code is taken if it carries its zone)."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    if isinstance(value, str) and re.fullmatch(MOMENT_PATTERN, value, re.ASCII):
+        try:
+            return datetime.fromisoformat(value.upper().replace("Z", "+00:00")).astimezone(UTC)
+        except (ValueError, OverflowError):
+            pass
+    raise ValueError("must be an RFC 3339 date-time with an offset, from 1970 to 2999 (like 2026-01-31T12:00:00Z)")
+
+
+def _whole_number(value: Any) -> Any:
+    """Query parameters are text: only plain digits make a whole number (not `+5`, ` 5` or `5_0`)."""
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{1,12}", value, re.ASCII):
+        raise ValueError("must be a whole number")
+    return value
+
+
+def _json_number(value: Any) -> Any:
+    """A JSON number as JSON Schema reads one: `5.0` is an integer, but `true` and `"5"` are not numbers."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number")
+    return value
+
+
+Moment = Annotated[
+    datetime,
+    BeforeValidator(_moment),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": MOMENT_PATTERN}),
+]
+Text = Annotated[str, Field(pattern=TEXT_PATTERN)]
+RuleId = Annotated[str, Field(pattern=RULE_ID_PATTERN, max_length=80)]
+QueryInt = Annotated[int, BeforeValidator(_whole_number)]
+Number = Annotated[float, Field(allow_inf_nan=False), BeforeValidator(_json_number)]
+"""Constraints go before the validator: after it, pydantic still checks them but leaves them out of the schema."""
 
 
 class _Body(BaseModel):
@@ -51,7 +90,7 @@ class ErrorDetail(_Body):
 
 
 class ErrorBody(_Body):
-    """Every error answer: 400, 401, 403, 404, 413, 422 and 429."""
+    """Every error answer: 400, 401, 403, 404, 408, 413, 415, 422 and 429."""
 
     error: ErrorDetail
 
@@ -94,21 +133,52 @@ class FeedbackPage(_Body):
 class FeedbackInput(_Body):
     """Feedback recorded from elsewhere (another review tool, a survey): it counts like any other signal."""
 
-    rule: str = Field(min_length=1, max_length=80)
+    rule: RuleId
     signal: Literal[
         "reaction", "reaction_removed", "ignore", "mute", "unmute", "resolved", "unresolved", "fixed", "external"
     ]
-    content: str | None = Field(default=None, max_length=32, description="For reactions: +1, -1, heart…")
-    fingerprint: str | None = Field(default=None, max_length=64)
-    value: float | None = None
-    threshold: float | None = None
-    path: str | None = Field(default=None, max_length=1024)
-    pull_number: int | None = Field(default=None, ge=1)
-    actor: str = Field(min_length=1, max_length=256)
+    content: Text | None = Field(default=None, max_length=32, description="For reactions: +1, -1, heart…")
+    fingerprint: Text | None = Field(default=None, max_length=64)
+    value: Number | None = None
+    threshold: Number | None = None
+    path: Text | None = Field(default=None, max_length=1024)
+    pull_number: Annotated[int, Field(ge=1, le=MAX_INT32), BeforeValidator(_json_number)] | None = None
+    actor: Text = Field(min_length=1, max_length=256)
     association: Literal[
         "OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER", "NONE", "BOT"
     ] = "NONE"
-    occurred_at: datetime | None = None
+    occurred_at: Moment | None = None
+
+
+class FeedbackQuery(_Body):
+    """Filters and paging for reading the feedback log (query parameters; others are refused)."""
+
+    rule: RuleId | None = Field(default=None, description="Only this rule")
+    signal: (
+        Literal[
+            "reaction",
+            "reaction_removed",
+            "ignore",
+            "mute",
+            "unmute",
+            "resolved",
+            "unresolved",
+            "fixed",
+            "external",
+            "reset",
+        ]
+        | None
+    ) = Field(default=None, description="Only this signal")
+    actor: Text | None = Field(default=None, min_length=1, max_length=256, description="Only this actor")
+    since: Moment | None = Field(default=None, description="Only since (RFC 3339)")
+    limit: QueryInt = Field(default=100, ge=1, le=500, description="Page size")
+    offset: QueryInt = Field(default=0, ge=0, le=MAX_OFFSET, description="Entries to skip")
+
+
+class ResetQuery(_Body):
+    """Which rule a strategy reset applies to (a query parameter; without it, every rule)."""
+
+    rule: RuleId | None = Field(default=None, description="Only this rule")
 
 
 class Recorded(_Body):

@@ -21,6 +21,7 @@ from bot.store.db import Database
 from bot.web.app import create_app
 from bot.web.keys import DATABASE, RUNNER
 from tests.fakegithub import FakeGitHub
+from tests.fakegithub.state import Repo
 
 POSTGRES_ADMIN = os.environ.get("TOASTY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("TOASTY_REQUIRE_POSTGRES") == "1"
@@ -111,3 +112,17 @@ async def toasty(fake_github: FakeGitHub, database_url: str, analysis_pool: Exec
     running = await start_app(app_settings(fake_github, database_url), analysis_pool)
     yield running
     await running.server.close()
+
+
+async def install(fake: FakeGitHub, toasty: RunningApp, full_name: str) -> Repo:
+    """A repository the App is installed on, as GitHub tells it: an `installation.created` delivery, processed."""
+    repo = fake.add_repo(full_name)
+
+    def covering(payload: dict[str, Any]) -> None:
+        payload["repositories"] = [{"id": repo.id, "name": repo.name, "full_name": repo.full_name, "private": True}]
+
+    delivery = fake.webhook("installation", "created.payload", repo=repo, modify=covering)
+    record = await fake.deliver(delivery, toasty.webhook_url)
+    assert record.status_code == 202, record.response_body
+    await toasty.settle()
+    return repo

@@ -14,7 +14,7 @@ from bot.report.comment import parse_marker
 from bot.store import tokens
 from bot.store.tokens import NewToken
 from bot.web.keys import CONTEXT
-from tests.app.conftest import RunningApp
+from tests.app.conftest import RunningApp, install
 from tests.app.scenarios import RISKY, UTIL, branchy
 from tests.engine.helpers import unified_diff
 from tests.fakegithub import FakeGitHub
@@ -131,7 +131,10 @@ async def test_grade_refuses_strangers_before_reading_their_body(toasty: Running
     assert (status, body["error"]["code"]) == (403, "forbidden")
 
 
-async def test_feedback_post_then_get_paginated_then_strategy_then_reset(toasty: RunningApp) -> None:
+async def test_feedback_post_then_get_paginated_then_strategy_then_reset(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    await install(fake_github, toasty, "octo/demo")
     admin = Client(toasty, await token(toasty, "admin"))
     entries = [
         {
@@ -164,7 +167,8 @@ async def test_feedback_post_then_get_paginated_then_strategy_then_reset(toasty:
     assert (await reader.call("POST", "/api/repos/octo/demo/feedback", json=entries[0]))[0] == 403
 
 
-async def test_invalid_feedback_names_the_field(toasty: RunningApp) -> None:
+async def test_invalid_feedback_names_the_field(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    await install(fake_github, toasty, "octo/demo")
     client = Client(toasty, await token(toasty, "feedback"))
     status, body, _ = await client.call("POST", "/api/repos/octo/demo/feedback", json={"rule": "x", "signal": "love"})
     assert status == 422
