@@ -23,7 +23,6 @@ from action.workflow import (
     write_outputs,
     write_summary,
 )
-from bot.cli.git import GitError, git, read_blobs, repository_root
 from bot.commenting import Commentable
 from bot.engine import (
     ChangedFile,
@@ -38,6 +37,7 @@ from bot.engine import (
 from bot.engine.diff import patches_by_path
 from bot.engine.grader import known_rules
 from bot.engine.strategy import parse_strategy, resolve_strategy
+from bot.git import GitError, git, read_blobs, repository_root
 from bot.learning.explain import summary_section
 from bot.report.markdown import render_summary
 from bot.report.sarif import dumps, to_sarif

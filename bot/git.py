@@ -1,4 +1,4 @@
-"""The git operations the CLI and the Action need: find the base, diff against it, read old file versions."""
+"""The git operations the CLI and the Action share: find the base, diff against it, read file versions."""
 
 from __future__ import annotations
 
