@@ -28,7 +28,7 @@ from bot.github.contents import BLOBS_PER_QUERY, Blob, PullFile
 from bot.github.reviews import comments_by, post_review
 from bot.learning.explain import summary_section
 from bot.metrics import Timer
-from bot.report.comment import parse_marker, render_review_body
+from bot.report.comment import CHECK_RUN_REST, parse_marker, render_review_body
 from bot.report.levels import annotation_level
 from bot.report.markdown import render_summary
 from bot.store import gradings
@@ -321,8 +321,15 @@ async def _review(
     if not targets:
         return settled
     await gradings.add_pending(context.database, pull.key, pull.head_sha, _planned(targets))
-    body = render_review_body(grade, len(targets), len(grade.visible_findings))
-    result = await post_review(gh, pull.repository, pull.number, commit_id=pull.head_sha, body=body, targets=targets)
+    findings = len(grade.visible_findings)
+    result = await post_review(
+        gh,
+        pull.repository,
+        pull.number,
+        commit_id=pull.head_sha,
+        body_for=lambda comments: render_review_body(grade, comments, findings, elsewhere=CHECK_RUN_REST),
+        targets=targets,
+    )
     await gradings.mark_comments(
         context.database, pull.key, [t.finding.fingerprint for t in result.posted], "posted", result.review_id
     )

@@ -29,16 +29,7 @@ def to_sarif(grade: PullRequestGrade, rules: Mapping[str, RuleMeta], category: s
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "Toasty",
-                        "semanticVersion": __version__,
-                        "informationUri": INFORMATION_URI,
-                        "rules": [_rule(rules.get(rule_id), rule_id) for rule_id in used],
-                    }
-                },
-                "automationDetails": {"id": f"{category}/"},
-                "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root."}}},
+                **_run_header([_rule(rules.get(rule_id), rule_id) for rule_id in used], category),
                 "results": [_result(finding, index[finding.rule]) for finding in findings],
                 "properties": {
                     "score": grade.score,
@@ -47,6 +38,35 @@ def to_sarif(grade: PullRequestGrade, rules: Mapping[str, RuleMeta], category: s
                 },
             }
         ],
+    }
+
+
+def stopped_sarif(reason: str, category: str = "toasty") -> dict[str, Any]:
+    """A log with one run and no results, saying why nothing was graded: an upload step after Toasty still has a
+    valid file to send, and code scanning shows the reason instead of failing a second time."""
+    invocation = {
+        "executionSuccessful": False,
+        "toolExecutionNotifications": [{"level": "error", "message": {"text": reason}}],
+    }
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{**_run_header([], category), "invocations": [invocation], "results": []}],
+    }
+
+
+def _run_header(rules: list[dict[str, Any]], category: str) -> dict[str, Any]:
+    return {
+        "tool": {
+            "driver": {
+                "name": "Toasty",
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
+            }
+        },
+        "automationDetails": {"id": f"{category}/"},
+        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root."}}},
     }
 
 

@@ -46,8 +46,9 @@ def loaded_after(code: str, cwd: Path) -> set[str]:
         "from bot.cli.main import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass",
         "from bot.cli.main import main\nmain(['grade', '--no-progress', 'small.py'])",
         "from bot.cli.main import main\nmain(['rules'])",
+        "import action.main, action.review",
     ],
-    ids=["help", "grade", "rules"],
+    ids=["help", "grade", "rules", "action"],
 )
 def test_grading_paths_load_none_of_the_apps_packages(code: str, tmp_path: Path) -> None:
     (tmp_path / "small.py").write_text('"""Small."""\n\n\ndef add(a, b):\n    """Add."""\n    return a + b\n')
