@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ class StepRun:
     stdout: str
     stderr: str
     outputs: dict[str, str]
+    seconds: float = 0.0
 
 
 @dataclass
@@ -168,6 +170,7 @@ class Runner:
         cwd = self.workspace / substitute(str(step.get("working-directory", ".")), context)
         script = self.temp / f"script-{step_id}.sh"
         script.write_text(substitute(step["run"], context))
+        started = time.perf_counter()
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],  # GitHub's `shell: bash`
             cwd=cwd,
@@ -177,9 +180,9 @@ class Runner:
             errors="surrogateescape",
             check=False,
         )
-        return StepRun(
-            step_id, step.get("name", ""), done.returncode, done.stdout, done.stderr, read_outputs(output_file)
-        )
+        outputs = read_outputs(output_file)
+        seconds = time.perf_counter() - started
+        return StepRun(step_id, step.get("name", ""), done.returncode, done.stdout, done.stderr, outputs, seconds)
 
 
 def runner_environment() -> dict[str, str]:

@@ -131,8 +131,7 @@ def test_the_environment_is_reused_and_the_jobs_python_is_left_alone(
     (tmp_path / "two").mkdir()
     again = job(tmp_path / "two", action_install, work).run({"comment": "never"}, pull_request_env(tmp_path, work))
     assert_graded(again)
-    install = next(step for step in again.steps if step.name == "Install Toasty")
-    assert "environment is ready" in install.stdout
+    assert "environment is ready" in again.step("install").stdout
     assert ran.step("home").outputs == again.step("home").outputs  # the same key: actions/cache restores it
     # The interpreter Toasty ran on (the job's, here) has none of Toasty's packages.
     probe = subprocess.run(
