@@ -32,13 +32,11 @@ from bot.engine import (
     ToastyConfig,
     grade_change,
     load_config,
-    parse_diff,
 )
 from bot.engine.config import CONFIG_PATH
-from bot.engine.diff import patches_by_path
 from bot.engine.grader import known_rules
 from bot.engine.strategy import parse_strategy, resolve_strategy
-from bot.git import GitError, git, read_blobs, repository_root
+from bot.git import GitError, diff, git, read_blobs, repository_root
 from bot.learning.explain import summary_section
 from bot.report.markdown import render_summary
 from bot.report.sarif import dumps, stopped_sarif, to_sarif
@@ -129,7 +127,7 @@ def _sarif_path(sarif: str, workspace: Path) -> Path | None:
 
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8", errors="backslashreplace")  # JSON reads \udcXX back as the name's byte
 
 
 def _strategy(inputs: Inputs, repo: Path, target: Target) -> Strategy:
@@ -198,23 +196,21 @@ def _change(repo: Path, target: Target) -> Change:
         heads = read_blobs(repo, target.head, [f.path for f in files])
         everything = Commentable(frozenset(), frozenset())
         return Change(files, heads.get, None, {f.path: everything for f in files})
-    diff = git(
-        repo,
-        "diff",
-        "--no-color",
-        "--no-ext-diff",
-        "-M",
-        "--src-prefix=a/",
-        "--dst-prefix=b/",
-        target.base,
-        target.head,
-    )
-    text = diff.decode("utf-8", errors="surrogateescape")
-    files = parse_diff(text)
+    change = diff(repo, target.base, target.head)
+    files = change.files
     heads = read_blobs(repo, target.head, [f.path for f in files if f.status != "removed"])
     bases = read_blobs(repo, target.base, [f.old_path or f.path for f in files if f.status in ("modified", "renamed")])
-    commentable = {path: Commentable.from_patch(hunks) for path, hunks in patches_by_path(text).items()}
+    commentable = {path: Commentable.from_patch(hunks) for path, hunks in change.hunks.items() if _addressable(path)}
     return Change(files, heads.get, bases.get, commentable)
+
+
+def _addressable(path: str) -> bool:
+    """Whether GitHub's API can name the file: a name that is not UTF-8 cannot be commented on, only annotated."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)

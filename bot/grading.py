@@ -29,7 +29,7 @@ from bot.github.reviews import comments_by, post_review
 from bot.learning.explain import summary_section
 from bot.metrics import Timer
 from bot.report.comment import CHECK_RUN_REST, parse_marker, render_review_body
-from bot.report.levels import annotation_level
+from bot.report.levels import annotation_level, annotation_title
 from bot.report.markdown import render_summary
 from bot.store import gradings
 from bot.store.feedback import NewSignal
@@ -298,7 +298,7 @@ def _annotations(grade: PullRequestGrade) -> list[checks.Annotation]:
             start_line=f.line,
             end_line=f.line,
             annotation_level=annotation_level(f.severity),
-            title=f.title,
+            title=annotation_title(f),
             message=f.message,
         )
         for f in grade.visible_findings

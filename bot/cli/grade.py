@@ -79,9 +79,9 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
     report = render(grade, args.format, strategy, verbose=args.verbose)
     if args.output is not None:
-        args.output.write_text(report, encoding="utf-8")
-    else:
-        sys.stdout.write(report)
+        args.output.write_text(report, encoding="utf-8", errors="backslashreplace")
+    else:  # a file name that is not UTF-8 is shown escaped rather than crashing the report
+        sys.stdout.write(report.encode("utf-8", errors="backslashreplace").decode("utf-8"))
     return EXIT_PASSED if grade.passed else EXIT_BELOW_MINIMUM
 
 

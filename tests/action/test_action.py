@@ -218,6 +218,7 @@ def test_workflow_command_escaping() -> None:
         fingerprint="f" * 20,
     )
     assert annotation(finding) == (
-        "::warning file=a%2Cb%3Ac.py,line=3,endLine=3,title=Title%3A with%2C commas::50%25 done%0Anext line"
+        "::warning file=a%2Cb%3Ac.py,line=3,endLine=3,title=Title%3A with%2C commas [security.eval]"
+        "::50%25 done%0Anext line"
     )
     assert escape_property("x\r") == "x%0D"
