@@ -13,6 +13,7 @@ import pytest
 from tests.action.composite import CompositeRun, Runner, copy_action
 from tests.action.harness import REPOSITORY, Checkout, checkout
 from tests.app.scenarios import RISKY, UTIL
+from tests.gitrepo import GitRepo
 
 BASE = {"app/util.py": UTIL}
 HEAD = {"app/util.py": UTIL, "app/risky.py": RISKY}
@@ -164,3 +165,37 @@ def test_the_core_environment_refuses_app_commands_clearly(tmp_path: Path, actio
         check=False,
     )
     assert "security.eval" in graded.stdout
+
+
+def test_working_directory_names_the_checkout_and_the_documented_upload_finds_the_sarif(
+    tmp_path: Path, action_install: tuple[Path, Path]
+) -> None:
+    """actions/checkout with `path: src`: the config is the repository's own (src/.github/toasty.yml, from the base
+    commit), the SARIF is written relative to the workspace, and `sarif-file` is absolute for upload-sarif."""
+    workspace = tmp_path / "workspace"
+    base = {**BASE, ".github/toasty.yml": "rules:\n  security.eval: off\n"}
+    work = Checkout(*_commits(workspace / "src", base, HEAD))
+    runner = job(tmp_path, action_install, work)
+    runner.workspace = workspace
+    run = runner.run(
+        {"comment": "never", "working-directory": "src", "sarif": "reports/toasty.sarif"},
+        pull_request_env(tmp_path, work),
+    )
+    assert all(step.status == 0 for step in run.steps), run.steps[-1].stderr
+    titles = [line.split("title=")[1] for line in run.annotations]
+    assert any(title.startswith("Command run through the shell") for title in titles)
+    assert not any(title.startswith("Dynamic code execution") for title in titles)  # the repository's config
+    sarif_file = Path(run.outputs["sarif-file"])
+    assert sarif_file == workspace / "reports" / "toasty.sarif"  # what upload-sarif's sarif_file receives
+    assert json.loads(sarif_file.read_text(encoding="utf-8"))["runs"][0]["results"]
+
+
+def _commits(root: Path, base: dict[str, str], head: dict[str, str]) -> tuple[GitRepo, str, str]:
+    repo = GitRepo(root)
+    for path, content in base.items():
+        repo.write(path, content)
+    base_sha = repo.commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    for path, content in head.items():
+        repo.write(path, content)
+    return repo, base_sha, repo.commit("change")
