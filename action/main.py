@@ -76,7 +76,7 @@ def main(environment: Mapping[str, str] | None = None, out: TextIO | None = None
     try:
         repo = repository_root(Path.cwd())
         target = target_for(env.get("GITHUB_EVENT_NAME", ""), read_event(env.get("GITHUB_EVENT_PATH")), repo)
-        strategy = _strategy(inputs, repo, target)
+        strategy = _strategy(inputs, repo, target, workspace)
         change = _change(repo, target)
     except (EventError, GitError, ConfigError, OSError) as error:
         return _stop(env, out, sarif_path, str(error))
@@ -130,8 +130,8 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", errors="backslashreplace")  # JSON reads \udcXX back as the name's byte
 
 
-def _strategy(inputs: Inputs, repo: Path, target: Target) -> Strategy:
-    base = parse_strategy(_read_strategy(inputs.strategy)) if inputs.strategy else None
+def _strategy(inputs: Inputs, repo: Path, target: Target, workspace: Path) -> Strategy:
+    base = parse_strategy(_read_strategy(inputs.strategy, workspace)) if inputs.strategy else None
     strategy = resolve_strategy(_config(inputs, repo, target), base=base)
     updates: dict[str, object] = {}
     if inputs.fail_under is not None:
@@ -141,14 +141,14 @@ def _strategy(inputs: Inputs, repo: Path, target: Target) -> Strategy:
     return strategy.model_copy(update=updates) if updates else strategy
 
 
-def _read_strategy(source: str) -> bytes:
-    """A strategy document from a path or an https URL (bounded in size and time)."""
+def _read_strategy(source: str, workspace: Path) -> bytes:
+    """A strategy document from a path (relative to the workspace) or an https URL (bounded in size and time)."""
     if source.startswith("https://"):
         with urllib.request.urlopen(source, timeout=30) as response:  # noqa: S310  (https only, checked above)
             return bytes(response.read(MAX_STRATEGY_BYTES + 1))[: MAX_STRATEGY_BYTES + 1]
     if "://" in source:
         raise ConfigError(f"strategy {source!r}: only local paths and https:// URLs are read")
-    return Path(source).read_bytes()[: MAX_STRATEGY_BYTES + 1]
+    return (workspace / source).read_bytes()[: MAX_STRATEGY_BYTES + 1]
 
 
 def _config(inputs: Inputs, repo: Path, target: Target) -> ToastyConfig | None:
