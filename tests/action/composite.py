@@ -74,6 +74,11 @@ class CompositeRun:
         return [line for line in lines if line.startswith(("::error", "::warning", "::notice"))]
 
 
+def default_python() -> str:
+    """What actions/setup-python hands over here: the interpreter under the tests' virtual environment."""
+    return str(getattr(sys, "_base_executable", sys.executable))
+
+
 @dataclass
 class Runner:
     """A runner's surroundings: its temp and tool-cache directories, the job's environment and the action's copy."""
@@ -82,7 +87,7 @@ class Runner:
     temp: Path
     tool_cache: Path
     workspace: Path
-    toasty_python: str = field(default_factory=lambda: getattr(sys, "_base_executable", sys.executable))
+    toasty_python: str = field(default_factory=default_python)
     job_env: dict[str, str] = field(default_factory=dict)
     token: str = ""
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.action.composite import CompositeRun, Runner, copy_action
+from tests.action.composite import CompositeRun, Runner, copy_action, default_python
 from tests.action.harness import REPOSITORY, Checkout, checkout
 from tests.app.scenarios import RISKY, UTIL
 from tests.gitrepo import GitRepo
@@ -52,7 +52,18 @@ def action_install(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
     if not pypi_reachable():
         pytest.skip("PyPI is unreachable: action.yml's install step cannot run here")
     root = tmp_path_factory.mktemp("runner")
+    PACKAGES_BEFORE.update(installed_packages(default_python()))
     return copy_action(root / "_actions" / "toasty" / "v1"), root / "tool-cache"
+
+
+PACKAGES_BEFORE: set[str] = set()
+"""What the interpreter Toasty is given had installed before the session's first install."""
+
+
+def installed_packages(python: str) -> set[str]:
+    listing = "import importlib.metadata as m; print('\\n'.join(sorted({d.name for d in m.distributions()})))"
+    done = subprocess.run([python, "-I", "-c", listing], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
 
 
 def job(tmp_path: Path, action_install: tuple[Path, Path], work: Checkout, **job_env: str) -> Runner:
@@ -134,20 +145,8 @@ def test_the_environment_is_reused_and_the_jobs_python_is_left_alone(
     assert_graded(again)
     assert "environment is ready" in again.step("install").stdout
     assert ran.step("home").outputs == again.step("home").outputs  # the same key: actions/cache restores it
-    # The interpreter Toasty ran on (the job's, here) has none of Toasty's packages.
-    probe = subprocess.run(
-        [
-            first.toasty_python,
-            "-I",
-            "-c",
-            "import importlib.util as u; print(u.find_spec('action'), u.find_spec('uv'))",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert probe.stdout.split() == ["None", "None"]
+    # The interpreter Toasty was given (here the one the tests run on) has no package more than before.
+    assert installed_packages(first.toasty_python) == PACKAGES_BEFORE
 
 
 def test_the_core_environment_refuses_app_commands_clearly(tmp_path: Path, action_install: tuple[Path, Path]) -> None:
