@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,11 +84,12 @@ def main(environment: Mapping[str, str] | None = None, out: TextIO | None = None
     grade = grade_change(change.files, change.read_head, change.read_base, strategy, parallel=True)
     review_note = _review(_Run(inputs, env, target, strategy, out), grade, change)
     # GitHub shows about ten annotations per level and step: what matters most comes before the findings.
+    notes: Counter[str] = Counter()
     if not grade.passed:
-        _command(out, "error", f"Score {grade.score:g} is below the minimum of {grade.fail_under:g}")
+        notes["error"] += _command(out, "error", f"Score {grade.score:g} is below the minimum of {grade.fail_under:g}")
     if review_note.level is not None:
-        _command(out, review_note.level, review_note.text)
-    overflow = emit_annotations(grade.visible_findings, out)
+        notes[review_note.level] += _command(out, review_note.level, review_note.text)
+    overflow = emit_annotations(grade.visible_findings, out, shown=notes)
     if sarif_path is not None:
         _write(sarif_path, dumps(to_sarif(grade, known_rules(strategy))))
     review_section = f"**Review:** {review_note.text}" if review_note.text else ""
@@ -116,8 +118,10 @@ def _stop(env: Mapping[str, str], out: TextIO, sarif_path: Path | None, reason: 
     return EXIT_ERROR
 
 
-def _command(out: TextIO, level: str, message: str) -> None:
+def _command(out: TextIO, level: str, message: str) -> int:
+    """Print one workflow command; returns 1, the annotation it takes of GitHub's ten per level."""
     out.write(f"::{level} title=Toasty::{escape_data(message)}\n")
+    return 1
 
 
 def _sarif_path(sarif: str, workspace: Path) -> Path | None:

@@ -41,9 +41,10 @@ def annotation(finding: Finding) -> str:
     return f"::{workflow_command(finding.severity)} {properties}::{escape_data(finding.message)}"
 
 
-def emit_annotations(findings: Sequence[Finding], out: TextIO) -> list[Finding]:
-    """Print the most severe findings as annotations (ten per level); returns the ones left for the summary."""
-    shown: Counter[str] = Counter()
+def emit_annotations(findings: Sequence[Finding], out: TextIO, shown: Counter[str] | None = None) -> list[Finding]:
+    """Print the most severe findings as annotations, ten per level counting the notes already `shown`; returns the
+    ones left for the summary."""
+    shown = Counter(shown or {})
     rest = []
     for finding in findings:
         level = workflow_command(finding.severity)

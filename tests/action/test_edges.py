@@ -165,6 +165,9 @@ async def test_the_notes_that_matter_come_before_the_findings(tmp_path: Path, mo
     assert "below the minimum of 90" in run.annotations[0]
     assert run.annotations[1].startswith("::notice title=Toasty::No review posted: this pull request comes from a fork")
     assert all("file=many.py" in line for line in run.annotations[2:])
+    errors = [line for line in run.annotations if line.startswith("::error")]
+    assert len(errors) == 10  # the note took one of GitHub's ten errors: nine findings, the rest in the summary
+    assert run.summary.count("| `many.py:") == 25 - 9 + min(25, 15)  # overflow table plus the top findings
 
 
 async def test_a_refused_review_is_announced_before_the_findings(
