@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -17,7 +17,6 @@ from bot import __version__
 from bot.cli import grade, rules
 
 EXIT_MISSING_APP = 2
-Handler = Callable[[argparse.Namespace], int]
 
 
 @dataclass(frozen=True, slots=True)
