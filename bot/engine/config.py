@@ -72,7 +72,7 @@ Glob = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class RuleConfig(_Strict):
