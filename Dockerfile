@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
 # Toasty: one image for the GitHub App (`serve`, the default), its database migrations (`migrate`) and the CLI.
+# It installs `toasty[app]`: the core (engine, CLI, reports) and the App's server, database drivers and scheduler.
 #
 #   docker build -t toasty .
 #   docker run --rm toasty --version
@@ -18,7 +19,7 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 # Binary wheels only: every dependency publishes CPython 3.13 wheels for x86_64 and arm64, so no stage needs a
 # compiler, and a dependency that stops doing so fails the build here instead of silently compiling.
-RUN pip wheel --wheel-dir /wheels --only-binary=:all: .
+RUN pip wheel --wheel-dir /wheels --only-binary=:all: '.[app]'
 
 # --- final: the wheels installed, no build tools, an unprivileged user ----------------------------------------------
 FROM ${PYTHON_IMAGE}
@@ -28,7 +29,7 @@ LABEL org.opencontainers.image.title="Toasty" \
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore
 # The wheels are mounted from the builder for this one step, so they never become a layer of this image.
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
-    pip install --no-index --find-links=/wheels toasty \
+    pip install --no-index --find-links=/wheels 'toasty[app]' \
     && groupadd --system --gid 10001 toasty \
     && useradd --system --uid 10001 --gid toasty --home-dir /data --no-create-home --shell /usr/sbin/nologin toasty \
     && install -d -o toasty -g toasty -m 0750 /data

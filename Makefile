@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Toasty needs Python >= 3.11 (set PYTHON=python3.11)"; exit 2; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[app,test]'
 	@touch $(STAMP)
 
 ## Lint, type-check and run the whole suite.

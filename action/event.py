@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.cli.git import GitError, git
+from bot.git import GitError, git
 
 log = logging.getLogger(__name__)
 NULL_SHA = "0" * 40

@@ -27,6 +27,13 @@ class Inputs(BaseModel):
     max_comments: int | None = Field(default=None, ge=0, le=50)
     sarif: str = "toasty.sarif"
     strategy: str = ""
+    app_login: str = ""
+    """Toasty Apps' accounts (`slug[bot]`, comma-separated) whose review comments count as Toasty's own."""
+
+    @property
+    def app_logins(self) -> tuple[str, ...]:
+        """The App accounts, one by one."""
+        return tuple(login.strip() for login in self.app_login.split(",") if login.strip())
 
     @field_validator("fail_under", mode="before")
     @classmethod

@@ -9,17 +9,18 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.engine.models import Finding
-from bot.report.levels import workflow_command
+from bot.report.levels import annotation_title, workflow_command
+from bot.report.markdown import code_cell, cut_to_bytes, printable, text_cell
 
 ANNOTATIONS_PER_LEVEL = 10
 """GitHub shows about ten warning and ten error annotations per step; the rest go to the summary instead."""
 SUMMARY_LIMIT = 900_000
-"""Well under GitHub's 1 MiB cap on a step summary."""
+"""Bytes of UTF-8, well under GitHub's 1 MiB cap on a step summary (past it GitHub drops the whole summary)."""
 
 
 def escape_data(text: str) -> str:
-    """Workflow-command message escaping (GitHub's toolkit: %, CR, LF)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Workflow-command message escaping (GitHub's toolkit: %, CR, LF); bytes that are not UTF-8 as \\xNN."""
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
@@ -28,21 +29,22 @@ def escape_property(text: str) -> str:
 
 
 def annotation(finding: Finding) -> str:
-    """`::warning file=…,line=…,endLine=…,title=…::message` for one finding."""
+    """`::warning file=…,line=…,endLine=…,title=… [rule.id]::message` for one finding."""
     properties = ",".join(
         (
             f"file={escape_property(finding.path)}",
             f"line={finding.line}",
             f"endLine={finding.line}",
-            f"title={escape_property(finding.title)}",
+            f"title={escape_property(annotation_title(finding))}",
         )
     )
     return f"::{workflow_command(finding.severity)} {properties}::{escape_data(finding.message)}"
 
 
-def emit_annotations(findings: Sequence[Finding], out: TextIO) -> list[Finding]:
-    """Print the most severe findings as annotations (ten per level); returns the ones left for the summary."""
-    shown: Counter[str] = Counter()
+def emit_annotations(findings: Sequence[Finding], out: TextIO, shown: Counter[str] | None = None) -> list[Finding]:
+    """Print the most severe findings as annotations, ten per level counting the notes already `shown`; returns the
+    ones left for the summary."""
+    shown = Counter(shown or {})
     rest = []
     for finding in findings:
         level = workflow_command(finding.severity)
@@ -59,7 +61,8 @@ def write_outputs(path: str | None, values: dict[str, str]) -> None:
     if not path:
         return
     with Path(path).open("a", encoding="utf-8") as handle:
-        for name, value in values.items():
+        for name, shown in values.items():
+            value = printable(shown)
             if "\n" in value:
                 delimiter = f"toasty_{uuid.uuid4().hex}"
                 handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
@@ -68,15 +71,18 @@ def write_outputs(path: str | None, values: dict[str, str]) -> None:
 
 
 def write_summary(path: str | None, markdown: str) -> None:
-    """Append to the job summary (GITHUB_STEP_SUMMARY)."""
+    """Append to the job summary (GITHUB_STEP_SUMMARY), within SUMMARY_LIMIT bytes."""
     if path:
         with Path(path).open("a", encoding="utf-8") as handle:
-            handle.write(markdown[:SUMMARY_LIMIT] + "\n")
+            handle.write(cut_to_bytes(markdown, SUMMARY_LIMIT) + "\n")
 
 
 def overflow_section(findings: Iterable[Finding]) -> str:
     """The findings that did not fit as annotations, as a summary table."""
-    rows = [f"| `{f.path}:{f.line}` | {f.severity.value} | {f.title.replace('|', '/')} |" for f in findings]
+    rows = [
+        f"| {code_cell(f'{f.path}:{f.line}')} | {f.severity.value} | {text_cell(f.title)} ({f.rule}) |"
+        for f in findings
+    ]
     if not rows:
         return ""
     heading = "### More findings (beyond the annotations GitHub shows per step)"

@@ -28,8 +28,8 @@ from bot.github.contents import BLOBS_PER_QUERY, Blob, PullFile
 from bot.github.reviews import comments_by, post_review
 from bot.learning.explain import summary_section
 from bot.metrics import Timer
-from bot.report.comment import parse_marker, render_review_body
-from bot.report.levels import annotation_level
+from bot.report.comment import CHECK_RUN_REST, parse_marker, render_review_body
+from bot.report.levels import annotation_level, annotation_title
 from bot.report.markdown import render_summary
 from bot.store import gradings
 from bot.store.feedback import NewSignal
@@ -298,7 +298,7 @@ def _annotations(grade: PullRequestGrade) -> list[checks.Annotation]:
             start_line=f.line,
             end_line=f.line,
             annotation_level=annotation_level(f.severity),
-            title=f.title,
+            title=annotation_title(f),
             message=f.message,
         )
         for f in grade.visible_findings
@@ -321,8 +321,15 @@ async def _review(
     if not targets:
         return settled
     await gradings.add_pending(context.database, pull.key, pull.head_sha, _planned(targets))
-    body = render_review_body(grade, len(targets), len(grade.visible_findings))
-    result = await post_review(gh, pull.repository, pull.number, commit_id=pull.head_sha, body=body, targets=targets)
+    findings = len(grade.visible_findings)
+    result = await post_review(
+        gh,
+        pull.repository,
+        pull.number,
+        commit_id=pull.head_sha,
+        body_for=lambda comments: render_review_body(grade, comments, findings, elsewhere=CHECK_RUN_REST),
+        targets=targets,
+    )
     await gradings.mark_comments(
         context.database, pull.key, [t.finding.fingerprint for t in result.posted], "posted", result.review_id
     )

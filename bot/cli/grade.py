@@ -10,7 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.cli.git import (
+from bot.cli.progress import ProgressBar
+from bot.engine import ChangedFile, ConfigError, PullRequestGrade, Strategy, grade_change, load_config
+from bot.engine.config import CONFIG_PATH, parse_score
+from bot.engine.grader import known_rules
+from bot.engine.strategy import parse_strategy, resolve_strategy
+from bot.git import (
     GitError,
     changes_against,
     default_branch,
@@ -20,11 +25,6 @@ from bot.cli.git import (
     resolve,
     tracked_files,
 )
-from bot.cli.progress import ProgressBar
-from bot.engine import ChangedFile, ConfigError, PullRequestGrade, Strategy, grade_change, load_config
-from bot.engine.config import CONFIG_PATH, parse_score
-from bot.engine.grader import known_rules
-from bot.engine.strategy import parse_strategy, resolve_strategy
 from bot.report.markdown import render_summary
 from bot.report.sarif import dumps, to_sarif
 from bot.report.text import render_text
@@ -79,9 +79,9 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
     report = render(grade, args.format, strategy, verbose=args.verbose)
     if args.output is not None:
-        args.output.write_text(report, encoding="utf-8")
-    else:
-        sys.stdout.write(report)
+        args.output.write_text(report, encoding="utf-8", errors="backslashreplace")
+    else:  # a file name that is not UTF-8 is shown escaped rather than crashing the report
+        sys.stdout.write(report.encode("utf-8", errors="backslashreplace").decode("utf-8"))
     return EXIT_PASSED if grade.passed else EXIT_BELOW_MINIMUM
 
 

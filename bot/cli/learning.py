@@ -25,8 +25,8 @@ _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 EXIT_USAGE = 2
 
 
-def add_arguments(strategy: argparse.ArgumentParser, log: argparse.ArgumentParser) -> None:
-    """Options of `strategy` (with its actions) and of `feedback`."""
+def add_strategy_arguments(strategy: argparse.ArgumentParser) -> None:
+    """Options of `strategy`, with its actions."""
     actions = strategy.add_subparsers(dest="action", required=True, metavar="ACTION")
     show = actions.add_parser("show", help="the repository's learned numbers and why they moved")
     show.add_argument("repository", metavar="OWNER/REPO")
@@ -36,6 +36,10 @@ def add_arguments(strategy: argparse.ArgumentParser, log: argparse.ArgumentParse
     reset = actions.add_parser("reset", help="forget what was learned (for one rule, or all); the log keeps it")
     reset.add_argument("repository", metavar="OWNER/REPO")
     reset.add_argument("rule", nargs="?", help="only this rule")
+
+
+def add_feedback_arguments(log: argparse.ArgumentParser) -> None:
+    """Options of `feedback`."""
     log.add_argument("repository", metavar="OWNER/REPO")
     log.add_argument("--rule")
     log.add_argument("--signal", help="reaction, reaction_removed, ignore, mute, unmute, resolved, fixed, reset…")

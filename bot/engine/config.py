@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from bot.engine.models import Delivery, Dimension, Severity
@@ -73,7 +72,7 @@ Glob = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class RuleConfig(_Strict):
@@ -176,6 +175,8 @@ def load_config(text: str | bytes | None) -> ToastyConfig:
 
 def _safe_yaml(text: str) -> Any:
     """yaml.safe_load, refusing anchors and aliases (their expansion is a denial-of-service vector)."""
+    import yaml  # on first use: grading without a configuration file never needs the YAML parser
+
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):

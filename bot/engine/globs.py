@@ -17,7 +17,13 @@ def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any]:
 def matches(patterns: Iterable[str], path: str) -> bool:
     """Whether a repository-relative path matches any of the patterns."""
     key = tuple(patterns)
-    return bool(key) and _spec(key).match_file(path)
+    return bool(key) and _spec(key).match_file(_matchable(path))
+
+
+def _matchable(path: str) -> str:
+    """A file name's bytes that are not UTF-8 (kept by git as surrogates) as U+FFFD: the regex engine takes UTF-8
+    only, and no glob a user writes names such a byte."""
+    return path.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
 
 
 def validate(pattern: str) -> str:

@@ -1,12 +1,13 @@
-"""Function metrics for the languages lizard reads (C, C++, Java, JavaScript, TypeScript, Go, Rust, …)."""
+"""Function metrics for the languages lizard reads (C, C++, Java, JavaScript, TypeScript, Go, Rust, …).
+
+lizard is imported on first use: it loads every language reader it has (a tenth of a second), which a change that
+touches only Python never needs.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
-
-import lizard
-import lizard_languages
 
 from bot.engine.analysis import FileAnalysis, FunctionInfo, anchor_text, physical_lines
 
@@ -14,6 +15,8 @@ from bot.engine.analysis import FileAnalysis, FunctionInfo, anchor_text, physica
 @lru_cache(maxsize=1024)
 def lizard_language(path: str) -> str | None:
     """The language lizard would read this path as, or None when it has no reader for it."""
+    import lizard_languages
+
     reader = lizard_languages.get_reader_for(path)
     if reader is None or reader.__name__ == "PythonReader":
         return None
@@ -23,6 +26,8 @@ def lizard_language(path: str) -> str | None:
 
 def analyze_with_lizard(path: str, text: str, lines: list[str], language: str) -> FileAnalysis:
     """Cyclomatic complexity, length and parameter count of every function lizard finds."""
+    import lizard
+
     result: Any = lizard.analyze_file.analyze_source_code(path, text)
     analysis = FileAnalysis(language=language, lines=physical_lines(lines))
     total = 0

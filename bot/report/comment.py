@@ -35,10 +35,14 @@ def parse_marker(body: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
-def render_review_body(grade: PullRequestGrade, comments: int, findings: int) -> str:
-    """The review's own text: what this push is worth and where the rest is."""
+CHECK_RUN_REST = "annotations on the check run"
+"""Where the App's findings that got no comment are (the Action names its own places)."""
+
+
+def render_review_body(grade: PullRequestGrade, comments: int, findings: int, *, elsewhere: str) -> str:
+    """The review's own text: what this push is worth, how many comments it carries, and where the rest is."""
     rest = findings - comments
-    more = f" The other {rest} are annotations on the check run." if rest > 0 else ""
+    more = f" The other {rest} {'is' if rest == 1 else 'are'} {elsewhere}." if rest > 0 else ""
     return (
         f"**Toasty grade: {grade.grade} ({format_number(grade.score)}/100).** "
         f"{comments} comment{'s' * (comments != 1)} on what this push made worse.{more}"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from bot.engine.models import Severity
+from bot.engine.models import Finding, Severity
 
+ANNOTATION_TITLE_LIMIT = 255
+"""GitHub's longest check-run annotation title."""
 AnnotationLevel = Literal["notice", "warning", "failure"]
 SarifLevel = Literal["note", "warning", "error"]
 WorkflowCommand = Literal["notice", "warning", "error"]
@@ -58,3 +60,12 @@ SEVERITY_ICON: dict[Severity, str] = {
     Severity.MAJOR: "🟠",
     Severity.CRITICAL: "🔴",
 }
+
+
+def annotation_title(finding: Finding) -> str:
+    """An annotation's title, ending with the rule id (what `# toasty: ignore[…]` and the config name), within
+    GitHub's 255 characters: a reader should not need the docs to act on it."""
+    suffix = f" [{finding.rule}]"
+    room = ANNOTATION_TITLE_LIMIT - len(suffix)
+    title = finding.title if len(finding.title) <= room else finding.title[: room - 1] + "…"
+    return title + suffix

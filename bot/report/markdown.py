@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from bot import __version__
@@ -15,6 +16,8 @@ TOP_FINDINGS = 15
 _RESERVE = 600
 """Room kept for the closing lines when a section has to be cut short."""
 GRADE_ICON = {"A": "🟢", "B": "🟢", "C": "🟡", "D": "🟠", "F": "🔴"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_BACKTICKS = re.compile(r"`+")
 
 
 def render_summary(
@@ -23,7 +26,8 @@ def render_summary(
     extra_sections: Sequence[str] = (),
     top: int = TOP_FINDINGS,
 ) -> str:
-    """The whole summary, guaranteed to fit in `limit` characters; long tables are cut with a count of the rest."""
+    """The whole summary, guaranteed to fit in `limit` bytes of UTF-8 (so in `limit` characters too: GitHub counts
+    a check run's in characters and a job summary's in bytes); long tables are cut with a count of the rest."""
     budget = _Budget(limit - _RESERVE)
     budget.add(_headline(grade))
     budget.add(_dimension_table(grade))
@@ -47,12 +51,54 @@ def render_summary(
     budget.add_table(
         "### Not graded",
         "",
-        [f"- `{_cell(f.path)}`: {f.skipped}" for f in grade.skipped],
+        [f"- {code_cell(f.path)}: {text_cell(f.skipped or '')}" for f in grade.skipped],
         more=0,
         noun="files",
     )
     text = budget.text() + f"\n\n<sub>Toasty {__version__} · strategy `{grade.strategy_digest}`</sub>\n"
-    return text[:limit]
+    return cut_to_bytes(text, limit)
+
+
+def cut_to_bytes(text: str, limit: int) -> str:
+    """The longest prefix of `text` that is at most `limit` bytes of UTF-8, never splitting a character."""
+    encoded = printable(text).encode("utf-8")
+    if len(encoded) <= limit:
+        return printable(text)
+    return encoded[:limit].decode("utf-8", errors="ignore")
+
+
+def utf8_size(text: str) -> int:
+    """Bytes of UTF-8 (undecodable file-name bytes count as the escapes they are shown as)."""
+    return len(printable(text).encode("utf-8"))
+
+
+def printable(text: str) -> str:
+    """Text that can be written anywhere: file-name bytes that are not UTF-8 are shown as \\xNN escapes."""
+    try:
+        return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no decoder made: escape it as it stands
+        return text.encode("utf-8", errors="backslashreplace").decode("utf-8")
+
+
+def code_cell(text: str) -> str:
+    """Text shown verbatim as code inside a Markdown table cell: `|` escaped (GFM splits cells before it reads code
+    spans), line breaks and other control characters as escapes, and a fence longer than any backtick run inside."""
+    shown = _CONTROL.sub(_control_escape, printable(text)).replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(shown)), default=0) + 1)
+    # CommonMark strips one space from each end of a code span that has one at both (unless it is all spaces).
+    spaced = shown.startswith(" ") and shown.endswith(" ") and shown.strip() != ""
+    pad = " " if shown.startswith("`") or shown.endswith("`") or spaced else ""
+    return f"{fence}{pad}{shown}{pad}{fence}"
+
+
+def text_cell(text: str) -> str:
+    """Prose inside a Markdown table cell: `|` and backticks escaped, line breaks as spaces."""
+    return _CONTROL.sub(" ", printable(text)).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+
+
+def _control_escape(match: re.Match[str]) -> str:
+    character = match.group(0)
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(character, f"\\x{ord(character):02x}")
 
 
 def _visible(findings: list[Finding]) -> list[Finding]:
@@ -83,17 +129,17 @@ def _dimension_table(grade: PullRequestGrade) -> str:
 
 
 def _finding_row(finding: Finding) -> str:
-    where = f"`{_cell(finding.path)}:{finding.line}`"
-    return f"| {SEVERITY_ICON[finding.severity]} | {where} | **{_cell(finding.title)}** ({finding.rule}) |"
+    where = code_cell(f"{finding.path}:{finding.line}")
+    return f"| {SEVERITY_ICON[finding.severity]} | {where} | **{text_cell(finding.title)}** ({finding.rule}) |"
 
 
 def _file_row(file: FileGrade) -> str:
-    name = _cell(file.path) if not file.old_path else f"{_cell(file.old_path)} → {_cell(file.path)}"
+    name = code_cell(file.path) if not file.old_path else f"{code_cell(file.old_path)} → {code_cell(file.path)}"
     metrics = file.metrics
     maintainability = _change(metrics.get("maintainability"), higher_is_better=True)
     complexity, lines = _change(metrics.get("complexity")), _change(metrics.get("lines"))
     findings = len(_visible(list(file.findings)))
-    return f"| `{name}` | {file.status} | {maintainability} | {complexity} | {lines} | {findings} |"
+    return f"| {name} | {file.status} | {maintainability} | {complexity} | {lines} | {findings} |"
 
 
 def _change(change: MetricChange | None, higher_is_better: bool = False) -> str:
@@ -112,13 +158,8 @@ def _change(change: MetricChange | None, higher_is_better: bool = False) -> str:
     return f"{format_number(round(change.before, 1))} → {after} ({sign}{format_number(abs(delta))}){marker}"
 
 
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return text.replace("|", "\\|").replace("\n", " ").replace("`", "'")
-
-
 class _Budget:
-    """Accumulates sections while keeping the total under a character budget."""
+    """Accumulates sections while keeping the total under a budget of UTF-8 bytes."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -126,21 +167,23 @@ class _Budget:
         self.used = 0
 
     def add(self, section: str) -> None:
-        if section and self.used + len(section) + 2 <= self.limit:
+        size = utf8_size(section)
+        if section and self.used + size + 2 <= self.limit:
             self.parts.append(section)
-            self.used += len(section) + 2
+            self.used += size + 2
 
     def add_table(self, heading: str, header: str, rows: list[str], more: int, noun: str) -> None:
         if not rows:
             return
         lines = [heading, header] if header else [heading]
-        size = sum(len(line) + 1 for line in lines)
+        size = sum(utf8_size(line) + 1 for line in lines)
         kept = 0
         for row in rows:
-            if self.used + size + len(row) + 1 > self.limit:
+            row_size = utf8_size(row) + 1
+            if self.used + size + row_size > self.limit:
                 break
             lines.append(row)
-            size += len(row) + 1
+            size += row_size
             kept += 1
         left = more + len(rows) - kept
         if left:
@@ -150,4 +193,4 @@ class _Budget:
             self.used += size + 2
 
     def text(self) -> str:
-        return "\n\n".join(self.parts)
+        return printable("\n\n".join(self.parts))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from bot import __version__
 from bot.engine.models import Dimension, Finding, PullRequestGrade
@@ -15,6 +16,9 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "toasty/v1"
 INFORMATION_URI = "https://github.com/toasty-grader/toasty"
 _MAX_DESCRIPTION = 1000
+_URI_SAFE = "/!$&'()*+,;=@"
+"""RFC 3986 pchar characters kept as they are (with unreserved ones): everything else is percent-encoded, `:` too,
+which in a relative reference's first segment would read as a scheme."""
 _MAX_RESULTS = 5000
 """GitHub keeps the top 5,000 results of a run (by severity); sending more only costs upload size."""
 
@@ -29,16 +33,7 @@ def to_sarif(grade: PullRequestGrade, rules: Mapping[str, RuleMeta], category: s
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "Toasty",
-                        "semanticVersion": __version__,
-                        "informationUri": INFORMATION_URI,
-                        "rules": [_rule(rules.get(rule_id), rule_id) for rule_id in used],
-                    }
-                },
-                "automationDetails": {"id": f"{category}/"},
-                "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root."}}},
+                **_run_header([_rule(rules.get(rule_id), rule_id) for rule_id in used], category),
                 "results": [_result(finding, index[finding.rule]) for finding in findings],
                 "properties": {
                     "score": grade.score,
@@ -47,6 +42,35 @@ def to_sarif(grade: PullRequestGrade, rules: Mapping[str, RuleMeta], category: s
                 },
             }
         ],
+    }
+
+
+def stopped_sarif(reason: str, category: str = "toasty") -> dict[str, Any]:
+    """A log with one run and no results, saying why nothing was graded: an upload step after Toasty still has a
+    valid file to send, and code scanning shows the reason instead of failing a second time."""
+    invocation = {
+        "executionSuccessful": False,
+        "toolExecutionNotifications": [{"level": "error", "message": {"text": reason}}],
+    }
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{**_run_header([], category), "invocations": [invocation], "results": []}],
+    }
+
+
+def _run_header(rules: list[dict[str, Any]], category: str) -> dict[str, Any]:
+    return {
+        "tool": {
+            "driver": {
+                "name": "Toasty",
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
+            }
+        },
+        "automationDetails": {"id": f"{category}/"},
+        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root."}}},
     }
 
 
@@ -82,7 +106,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {"uri": artifact_uri(finding.path), "uriBaseId": "%SRCROOT%"},
                     "region": {"startLine": finding.line, "endLine": finding.end_line},
                 }
             }
@@ -96,6 +120,16 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         result["properties"]["value"] = finding.value
         result["properties"]["threshold"] = finding.threshold
     return result
+
+
+def artifact_uri(path: str) -> str:
+    """A repository path as a relative URI reference: `#` would start a fragment, `?` a query, a bare `%` an invalid
+    escape; non-ASCII and undecodable file-name bytes are percent-encoded as their bytes."""
+    try:
+        raw = path.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that no file name decoded to
+        raw = path.encode("utf-8", errors="backslashreplace")
+    return quote(raw, safe=_URI_SAFE)
 
 
 def _pascal(rule_id: str) -> str:

@@ -37,6 +37,7 @@ def test_action_yml_is_valid_metadata() -> None:
         "sarif",
         "strategy",
         "working-directory",
+        "app-login",
     }
     assert set(metadata["outputs"]) == {"score", "grade", "findings", "sarif-file"}
 
@@ -46,8 +47,9 @@ async def test_pull_request_annotations_summary_outputs_sarif_and_review(
 ) -> None:
     work = checkout(tmp_path, BASE, HEAD)
     pull = mirror(fake_github, work, BASE, HEAD)
-    work.env = {"GITHUB_API_URL": fake_github.api_url, "GITHUB_GRAPHQL_URL": fake_github.graphql_url}
-    run = await work.run(tmp_path, monkeypatch, github_token=fake_github.token_for(pull.repo))
+    work.env = {"GITHUB_API_URL": fake_github.api_url}
+    toasty_app = fake_github.app.bot.login  # the token is this App's: its comments are Toasty's
+    run = await work.run(tmp_path, monkeypatch, github_token=fake_github.token_for(pull.repo), app_login=toasty_app)
     assert run.status == 0
     assert run.annotations[0].startswith(
         "::error file=app/risky.py,line=8,endLine=8,title=Command run through the shell"
@@ -65,11 +67,29 @@ async def test_pull_request_annotations_summary_outputs_sarif_and_review(
     (review,) = pull.reviews.values()
     assert sorted(c.line for c in pull.review_comments.values()) == [8, 13]
     assert review.commit_id == work.head
+    assert "2 comments on what this push made worse" in review.body
+    assert "check run" not in review.body  # there is none in a workflow
     # A second run comments on nothing twice.
-    again = await work.run(tmp_path, monkeypatch, github_token=fake_github.token_for(pull.repo))
+    again = await work.run(tmp_path, monkeypatch, github_token=fake_github.token_for(pull.repo), app_login=toasty_app)
     assert again.status == 0
     assert len(pull.reviews) == 1
     assert "No new findings to comment on" in again.summary
+
+
+async def test_only_toastys_own_comments_count_as_already_commented(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_github: FakeGitHub
+) -> None:
+    work = checkout(tmp_path, BASE, HEAD)
+    pull = mirror(fake_github, work, BASE, HEAD)
+    work.env = {"GITHUB_API_URL": fake_github.api_url}
+    token, toasty_app = fake_github.token_for(pull.repo), fake_github.app.bot.login
+    await work.run(tmp_path, monkeypatch, github_token=token, app_login=toasty_app)
+    other_bot = fake_github.state.user("copycat[bot]", kind="Bot")
+    for comment in pull.review_comments.values():
+        comment.user = other_bot  # the same bodies, markers included, by an account that is not Toasty
+    run = await work.run(tmp_path, monkeypatch, github_token=token, app_login=toasty_app)
+    assert "Posted a review with 2 comments" in run.summary
+    assert len(pull.reviews) == 2
 
 
 async def test_a_read_only_token_says_so_and_carries_on(
@@ -169,17 +189,16 @@ async def test_bad_inputs_name_the_input(tmp_path: Path, monkeypatch: pytest.Mon
     assert "comment:" in run.log
 
 
-def test_the_module_entry_point_runs_as_the_composite_step_does(tmp_path: Path) -> None:
+def test_the_module_entry_point_runs_isolated_from_the_workspace(tmp_path: Path) -> None:
     work = checkout(tmp_path, BASE, HEAD)
     env = {
         "PATH": os.environ["PATH"],
-        "PYTHONPATH": str(ROOT),
         "GITHUB_EVENT_NAME": "workflow_dispatch",
         "GITHUB_OUTPUT": str(tmp_path / "out.txt"),
         "TOASTY_COMMENT": "never",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "action"], cwd=work.repo.root, env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-I", "-m", "action"], cwd=work.repo.root, env=env, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
     assert "::error file=app/risky.py" in done.stdout
@@ -199,6 +218,7 @@ def test_workflow_command_escaping() -> None:
         fingerprint="f" * 20,
     )
     assert annotation(finding) == (
-        "::warning file=a%2Cb%3Ac.py,line=3,endLine=3,title=Title%3A with%2C commas::50%25 done%0Anext line"
+        "::warning file=a%2Cb%3Ac.py,line=3,endLine=3,title=Title%3A with%2C commas [security.eval]"
+        "::50%25 done%0Anext line"
     )
     assert escape_property("x\r") == "x%0D"

@@ -40,6 +40,7 @@ async def test_full_flow_check_run_annotations_review(fake_github: FakeGitHub, t
     assert {a.path for a in run.annotations} == {"app/risky.py"}
     rules = {a.title.split(":")[0] for a in run.annotations}
     assert {"Command run through the shell", "Dynamic code execution"} <= rules
+    assert {a.title.rsplit(" ", 1)[1] for a in run.annotations} == {"[security.shell-true]", "[security.eval]"}
     assert [a["identifier"] for a in run.actions] == ["regrade"]
     (review,) = pull.reviews.values()  # type: ignore[attr-defined]
     assert review.state == "COMMENTED"

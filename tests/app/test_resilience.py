@@ -42,6 +42,8 @@ async def test_a_rejected_review_is_retried_once_with_only_added_lines(
     assert fake_github.count("pulls/create-review") == 2
     lines = sorted((c.path, c.line) for c in pull.review_comments.values())
     assert lines == [("app/risky.py", 8), ("app/risky.py", 13)]  # the def-line comment on a context line was dropped
+    (review,) = pull.reviews.values()
+    assert "2 comments on what this push made worse" in review.body  # the retry's own count, not the first try's
     async with toasty.database.session() as session:
         statuses = {row.rule: row.status for row in await session.scalars(select(ReviewComment))}
     assert statuses["complexity.cyclomatic"] == "dropped"
