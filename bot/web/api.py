@@ -148,7 +148,7 @@ async def post_feedback(request: web.Request) -> web.Response:
     raw = await _raw_json(request)
     items = raw if isinstance(raw, list) else [raw]
     if len(items) > MAX_FEEDBACK_BATCH:
-        raise api_error(413, "too_many", f"at most {MAX_FEEDBACK_BATCH} entries per request")
+        raise api_error(422, "invalid_input", f"at most {MAX_FEEDBACK_BATCH} entries per request")
     try:
         entries = [FeedbackInput.model_validate(item) for item in items]
     except ValidationError as error:

@@ -230,6 +230,9 @@ async def test_values_beyond_what_the_columns_hold_are_refused(fake_github: Fake
         ):
             body = await response.json()
             assert (response.status, body["error"]["code"]) == (422, "invalid_input"), (change, body)
+    too_many = [entry] * 1001  # the schema's maxItems: a validation error, like any other, not a 413
+    status, answer = await post(toasty.url("/api/repos/octo/demo/feedback"), json.dumps(too_many), headers)
+    assert (status, answer["error"]["code"]) == (422, "invalid_input")
     for raw in (b'{"value": Infinity}', b'{"value": 1e999}', b"[" * 1000 + b"]" * 1000):
         status, answer = await post(toasty.url("/api/repos/octo/demo/feedback"), raw, headers)
         assert (status, answer["error"]["code"]) == (400, "malformed"), raw[:20]
