@@ -86,13 +86,29 @@ def _fields(signal: NewSignal) -> dict[str, object]:
     return {name: getattr(signal, name) for name in NewSignal.__dataclass_fields__}
 
 
-async def log(database: Database, repository: str | None = None) -> list[Feedback]:
-    """The log (one repository's, or everyone's), oldest first."""
-    query = select(Feedback).order_by(Feedback.id)
+LEARNED_COLUMNS = (
+    Feedback.id,
+    Feedback.repository,
+    Feedback.rule,
+    Feedback.fingerprint,
+    Feedback.value,
+    Feedback.actor,
+    Feedback.association,
+    Feedback.signal,
+    Feedback.content,
+    Feedback.occurred_at,
+)
+"""What learning reads of a log entry."""
+
+
+async def log_page(database: Database, repository: str | None, after: int, limit: int) -> list[Any]:
+    """Up to `limit` log entries after entry `after` (one repository's, or everyone's), oldest first, as plain rows
+    of LEARNED_COLUMNS: learning folds the log in pages, without building an object per entry."""
+    query = select(*LEARNED_COLUMNS).where(Feedback.id > after).order_by(Feedback.id).limit(limit)
     if repository is not None:
         query = query.where(Feedback.repository == repository)
     async with database.session() as session:
-        return list(await session.scalars(query))
+        return list(await session.execute(query))
 
 
 @dataclass(frozen=True, slots=True)
