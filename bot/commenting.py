@@ -76,10 +76,20 @@ def choose_comments(
         (f for f in fresh if f.delivery == "comment"),
         key=lambda f: (-expected_value(f, strategy), -f.severity.rank, f.path, f.line),
     )
+    quiet = [
+        f for f in fresh if f.delivery in ("annotation", "probe", "silent") and not _chosen_quiet(f.rule, strategy)
+    ]
+    questions = [  # one question about a quiet rule (it takes a place in the budget), one probe (beyond it)
+        question
+        for kind in ("annotation", "probe")
+        if strategy.comment_budget > 0 or kind == "probe"
+        if (question := _question([f for f in quiet if f.delivery == kind], commentable, strategy, seed)) is not None
+    ]
+    budget = strategy.comment_budget - sum(1 for q in questions if q.finding.delivery != "probe")
     chosen: list[CommentTarget] = []
     asked: set[str] = set()
     for finding in ranked:
-        if len(chosen) >= strategy.comment_budget:
+        if len(chosen) >= budget:
             break
         if finding.rule in asked:
             continue
@@ -89,16 +99,8 @@ def choose_comments(
         if _in_doubt(finding.rule, strategy):
             asked.add(finding.rule)
         chosen.append(target)
-    quiet = [
-        f for f in fresh if f.delivery in ("annotation", "probe", "silent") and not _chosen_quiet(f.rule, strategy)
-    ]
-    for kind in ("annotation", "probe"):  # one question about a quiet rule (in the budget), one probe (beyond it)
-        if kind == "annotation" and len(chosen) >= strategy.comment_budget:
-            continue
-        question = _question([f for f in quiet if f.delivery == kind], commentable, strategy, seed)
-        if question is not None:
-            chosen.append(question)
-            asked.add(question.finding.rule)
+    chosen.extend(questions)
+    asked.update(question.finding.rule for question in questions)
     if _explores(seed, strategy.exploration):
         explored = _exploration([f for f in quiet if f.rule not in asked], commentable, strategy, seed)
         if explored is not None:

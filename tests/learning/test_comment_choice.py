@@ -169,3 +169,10 @@ def test_exploration_never_overrides_what_the_repository_pinned() -> None:
     plan = strategy({"documentation.function-docstring": ("silent", 60)}, exploration=1.0)
     plan = plan.model_copy(update={"pinned": frozenset({"rules.documentation.function-docstring.delivery"})})
     assert not any("(exploring)" in rule for rule in rules_commented(plan))
+
+
+def test_a_question_takes_a_place_in_a_full_budget() -> None:
+    plan = asking({"documentation.function-docstring": (1.0, (9.0, 1.0))}, comment_budget=2)
+    chosen = choose_comments(graded(plan), {PATH: EVERY_LINE}, set(), plan, seed="head-sha")
+    assert len(chosen) == 2  # the budget holds …
+    assert [t.finding.rule for t in chosen if t.exploring] == ["documentation.function-docstring"]  # … and asks
