@@ -21,14 +21,19 @@ Figures (the same code measures both runs):
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import math
 import os
 import random
 import sysconfig
+import tempfile
+import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from benchmarks import corpus
@@ -37,9 +42,14 @@ from bot.engine.grader import grade_change
 from bot.engine.models import ChangedFile, Finding, PullRequestGrade
 from bot.engine.rules import CATALOGUE, RuleMeta
 from bot.engine.strategy import Strategy
-from bot.learning.learner import learn
+from bot.learning.learner import collective_priors, learn, learn_from
+from bot.learning.ledger import Ledger
 from bot.learning.params import LearningParameters
+from bot.learning.service import LearningService
 from bot.learning.votes import Signal
+from bot.store import feedback
+from bot.store.db import Database
+from bot.store.feedback import NewSignal
 
 PULLS = 100
 """Pull requests per scenario (the same sequence for every scenario and for both runs)."""
@@ -92,6 +102,14 @@ class Reviewers:
 
 
 @dataclass(frozen=True)
+class Hostile:
+    """A trusted member (write access) who 👎s every comment on a share of the pull requests they see."""
+
+    login: str = "mallory"
+    share: float = 0.8
+
+
+@dataclass(frozen=True)
 class Stranger:
     """An account outside the team that 👎s every comment and replies `@toasty mute <rule>` to it."""
 
@@ -109,6 +127,9 @@ class Scenario:
     change_at: int | None = None
     reviewers: Reviewers = Reviewers()
     strangers: tuple[Stranger, ...] = ()
+    hostile: tuple[Hostile, ...] = ()
+    fixes: float = 0.0
+    """Share of the wanted comments whose finding the author fixes (an outcome: a `fixed` signal)."""
 
     def phase(self, index: int) -> int:
         """Which taste holds for the index-th pull request."""
@@ -280,6 +301,11 @@ class PullRecord:
     quietened: int
     """Valued findings past the threshold that learning delivered as annotations or not at all, not as comments."""
     reactions: int
+    deliveries: dict[str, str] = field(default_factory=dict)
+    """Each rule's delivery in the strategy that graded the pull request."""
+    thresholds: dict[str, float | None] = field(default_factory=dict)
+    rule_votes: dict[str, int] = field(default_factory=dict)
+    """The team's reactions per rule the strategy had learned from."""
 
 
 @dataclass
@@ -310,15 +336,23 @@ class Simulation:
         run = Run(learning=learning)
         strategy = Strategy.default()
         reactions = [0, 0]
+        rule_votes: Counter[str] = Counter()
         for index, pull in enumerate(self.pulls):
             phase = self.scenario.phase(index)
             taste = self.scenario.tastes[phase]
             grade = pull.grade(strategy)
             posted = choose_comments(grade, pull.commentable(), set(), strategy, seed=pull.seed)
             before = reactions[phase]
-            reactions[phase] += self._react(run.log, pull, posted, taste, _day(index))
+            voted_before = dict(rule_votes)
+            reactions[phase] += self._react(run.log, pull, posted, taste, _day(index), rule_votes)
+            self._hostile(run.log, pull, posted, _day(index))
+            self._fixes(run.log, pull, posted, taste, _day(index))
             self._strangers(run.log, posted, _day(index))
-            run.records.append(self._record(phase, before, reactions[phase] - before, pull, grade, posted, taste))
+            record = self._record(phase, before, reactions[phase] - before, pull, grade, posted, taste)
+            record.deliveries = {rule: settings.delivery for rule, settings in strategy.rules.items()}
+            record.thresholds = {rule: settings.threshold for rule, settings in strategy.rules.items()}
+            record.rule_votes = voted_before
+            run.records.append(record)
             if learning:
                 strategy = self._learn(run, _day(index + 1), params)
         run.final = strategy
@@ -338,7 +372,13 @@ class Simulation:
         return [signal for signal in log if signal.actor not in outsiders]
 
     def _react(
-        self, log: list[Signal], pull: PullRequest, posted: Sequence[CommentTarget], taste: Taste, day: datetime
+        self,
+        log: list[Signal],
+        pull: PullRequest,
+        posted: Sequence[CommentTarget],
+        taste: Taste,
+        day: datetime,
+        rule_votes: Counter[str],
     ) -> int:
         """The team's reactions: the same comment on the same pull request gets the same reaction in both runs."""
         reviewers = self.scenario.reviewers
@@ -352,8 +392,30 @@ class Simulation:
             agrees = taste.wants(finding) != (_uniform(*parts, "noise") < reviewers.noise)
             when = day + timedelta(hours=1 + position % 8)
             log.append(_signal(len(log) + 1, finding, member, "MEMBER", "reaction", "+1" if agrees else "-1", when))
+            rule_votes[finding.rule] += 1
             count += 1
         return count
+
+    def _hostile(self, log: list[Signal], pull: PullRequest, posted: Sequence[CommentTarget], day: datetime) -> None:
+        """Each hostile member 👎s every comment on the share of pull requests they see."""
+        when = day + timedelta(hours=9)
+        for hostile in self.scenario.hostile:
+            if _uniform(str(self.seed), self.scenario.key, pull.seed, hostile.login, "sees") >= hostile.share:
+                continue
+            for target in posted:
+                log.append(_signal(len(log) + 1, target.finding, hostile.login, "COLLABORATOR", "reaction", "-1", when))
+
+    def _fixes(
+        self, log: list[Signal], pull: PullRequest, posted: Sequence[CommentTarget], taste: Taste, day: datetime
+    ) -> None:
+        """The author fixes a share of the wanted findings commented on: the next push records them as fixed."""
+        if self.scenario.fixes <= 0:
+            return
+        when = day + timedelta(hours=20)
+        for target in posted:
+            parts = (str(self.seed), self.scenario.key, pull.seed, target.finding.fingerprint, "fix")
+            if taste.wants(target.finding) and _uniform(*parts) < self.scenario.fixes:
+                log.append(_signal(len(log) + 1, target.finding, "author", "MEMBER", "fixed", None, when))
 
     def _strangers(self, log: list[Signal], posted: Sequence[CommentTarget], day: datetime) -> None:
         """Every stranger 👎s every comment and asks to mute its rule."""
@@ -553,10 +615,16 @@ def run() -> Iterator[str]:
     pulls = pull_requests(corpus.stdlib().files, PULLS, seed)
     census = take_census(pulls)
     yield from _preamble(pulls, seed)
+    chosen = os.environ.get("TOASTY_BENCH_CLASSES")
     for scenario in SCENARIOS:
+        if chosen and scenario.key not in chosen.split(","):
+            continue
         simulation = Simulation(scenario, pulls, census, seed)
         learned, static = simulation.run(learning=True), simulation.run(learning=False)
         yield from scenario_report(simulation, learned, static)
+    seeds = os.environ.get("TOASTY_BENCH_SEEDS")
+    yield from run_classes([int(s) for s in seeds.split(",")] if seeds else SEEDS)
+    yield from run_cost()
 
 
 def _preamble(pulls: Sequence[PullRequest], seed: int) -> list[str]:
@@ -675,3 +743,365 @@ def _n(value: int | None) -> str:
 
 def _number(value: float | None) -> str:
     return "–" if value is None else f"{value:g}"
+
+
+# --- how real teams differ: five classes, learning beside static, on several seeds -------------------------------
+
+HOSTILE_DRIFT = 0.05
+STREAK_LIMIT = 10
+"""A rule the team values ≥ VALUED_SHARE is never annotation-only for more pull requests in a row than this."""
+VALUED_SHARE = 0.8
+CUT_VOTES = 40
+"""Votes on a rule within which a team's stricter cut must be reached (threshold within 1 of it)."""
+INLINE_SLACK = 0.02
+SEEDS = (SEED, 7, 2027)
+"""Seeds the five classes run on (TOASTY_BENCH_SEEDS="1,2" chooses others)."""
+
+SECURITY_MINDED = Taste(
+    "security and reliability always; no module or class docstrings; cognitive complexity up to 20",
+    unwanted=frozenset({"documentation.module-docstring", "documentation.class-docstring"}),
+    thresholds=(("complexity.cognitive", 20),),
+)
+EVERYTHING_BUT_MODULES = Taste(
+    "every default finding but module docstrings", unwanted=frozenset({"documentation.module-docstring"})
+)
+TIGHT_COMPLEXITY = Taste(
+    "cyclomatic complexity above 6 and functions over 40 lines flagged; no docstring comments",
+    unwanted=frozenset({"documentation"}),
+    thresholds=(("complexity.cyclomatic", 6), ("size.function-length", 40)),
+)
+LOOSE_THEN_TIGHT = (
+    Taste("cyclomatic complexity up to 14 is fine", thresholds=(("complexity.cyclomatic", 14),)),
+    Taste("cyclomatic complexity above 7 flagged", thresholds=(("complexity.cyclomatic", 7),)),
+)
+QUIET_TEAM = Taste(
+    "no docstring comments, no assert comments, the rest as the defaults",
+    unwanted=frozenset({"documentation", "reliability.assert"}),
+)
+
+CLASSES: tuple[Scenario, ...] = (
+    Scenario(
+        key="E",
+        title="a hostile collaborator 👎s every comment on 80% of pull requests, beside three honest reviewers",
+        tastes=(SECURITY_MINDED,),
+        reviewers=Reviewers(members=("dana", "eli", "femi"), rate=0.6, noise=0.08),
+        hostile=(Hostile("grumpy", 0.8),),
+        fixes=0.15,
+    ),
+    Scenario(
+        key="F",
+        title="noisy votes: 15% of reactions the wrong way, on a team that wants nearly everything",
+        tastes=(EVERYTHING_BUT_MODULES,),
+        reviewers=Reviewers(members=("gus", "hana"), rate=0.7, noise=0.15),
+    ),
+    Scenario(
+        key="G",
+        title="a stricter cut than the defaults (cyclomatic 6, function length 40), one active reviewer",
+        tastes=(TIGHT_COMPLEXITY,),
+        reviewers=Reviewers(members=("ivo",), rate=0.7, noise=0.1),
+    ),
+    Scenario(
+        key="G2",
+        title="a metric's cut changes halfway: cyclomatic 14, then 7",
+        tastes=LOOSE_THEN_TIGHT,
+        change_at=PULLS // 2,
+        reviewers=Reviewers(members=("jo", "kai"), rate=0.6, noise=0.1),
+    ),
+    Scenario(
+        key="H",
+        title="sparse votes: 12% of comments get a reaction",
+        tastes=(QUIET_TEAM,),
+        reviewers=Reviewers(members=("lin", "max", "noor"), rate=0.12, noise=0.1),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ClassFigures:
+    """One class on one seed: what learning did beside static (and, for E, beside the log without the hostile)."""
+
+    precision_after: float | None
+    inline: float | None
+    static_inline: float | None
+    static_precision: float | None
+    checks: tuple[tuple[str, bool], ...]
+    notes: tuple[str, ...] = ()
+
+
+def run_classes(seeds: Sequence[int]) -> Iterator[str]:
+    """The five classes on each seed, then every target across seeds."""
+    verdicts: dict[str, list[bool]] = {}
+    yield "## Learning with real teams' troubles (classes E–H), learning beside static, several seeds"
+    yield ""
+    for seed in seeds:
+        pulls = pull_requests(corpus.stdlib().files, PULLS, seed)
+        census = take_census(pulls)
+        yield f"seed {seed}: {len(pulls)} pull requests"
+        yield f"  {'class':<6} {'precision@30 learn/static':>26} {'inline recall learn/static':>27}  notes"
+        for scenario in _chosen_classes():
+            figures = class_figures(Simulation(scenario, pulls, census, seed))
+            for name, met in figures.checks:
+                verdicts.setdefault(f"{scenario.key}: {name}", []).append(met)
+            yield (
+                f"  {scenario.key:<6} {_f(figures.precision_after):>12} / {_f(figures.static_precision):<11} "
+                f"{_f(figures.inline):>13} / {_f(figures.static_inline):<11}  {'; '.join(figures.notes)}"
+            )
+        yield ""
+    for scenario in _chosen_classes():
+        yield f"{scenario.key}. {scenario.title}"
+    yield ""
+    yield "targets across seeds:"
+    for name, results in verdicts.items():
+        yield f"  {name}: {sum(results)}/{len(results)} seeds {_verdict(all(results))}"
+    yield ""
+
+
+def _chosen_classes() -> list[Scenario]:
+    wanted = os.environ.get("TOASTY_BENCH_CLASSES")
+    keys = set(wanted.split(",")) if wanted else None
+    return [c for c in CLASSES if keys is None or c.key in keys]
+
+
+def class_figures(simulation: Simulation) -> ClassFigures:
+    """A class's figures and target checks (the same code for every class, plus each class's own)."""
+    scenario = simulation.scenario
+    learned, static = simulation.run(learning=True), simulation.run(learning=False)
+    phases = range(len(scenario.tastes))
+    mine = [phase_figures(learned, p) for p in phases]
+    theirs = [phase_figures(static, p) for p in phases]
+    inline, static_inline = recall(learned.records, as_comments=True), recall(static.records, as_comments=True)
+    precision_after = min((f.precision_after for f in mine if f.precision_after is not None), default=None)
+    checks = [
+        ("precision ≥ 0.9 after 30 reactions", precision_after is not None and precision_after >= PRECISION_TARGET),
+        (
+            f"inline recall ≥ static − {INLINE_SLACK}",
+            inline is not None and static_inline is not None and inline >= static_inline - INLINE_SLACK,
+        ),
+    ]
+    notes: list[str] = []
+    if scenario.hostile:
+        reference = Simulation(replace(scenario, hostile=()), simulation.pulls, simulation.census, simulation.seed)
+        clean = reference.run(learning=True)
+        clean_precision = phase_figures(clean, 0).precision_after
+        clean_inline = recall(clean.records, as_comments=True)
+        drift = (_gap(precision_after, clean_precision), _gap(inline, clean_inline))
+        checks.append((f"hostile moves precision and inline recall ≤ {HOSTILE_DRIFT}", max(drift) <= HOSTILE_DRIFT))
+        notes.append(f"without the hostile: {_f(clean_precision)} / {_f(clean_inline)}")
+        notes.append(f"weights: {_weights(learned.final)}")
+    streak, rule = longest_quiet_streak(learned, simulation)
+    checks.append((f"valued rules annotation-only ≤ {STREAK_LIMIT} pulls in a row", streak <= STREAK_LIMIT))
+    notes.append(f"longest quiet streak of a valued rule {streak}" + (f" ({rule})" if rule else ""))
+    for phase in phases:
+        for rule_id, cut, votes, demoted, cast in cut_reached(learned, scenario, phase):
+            notes.append(f"{rule_id} → {_number(cut)} after {_n(votes)} of {cast} votes, demoted {demoted} pulls")
+            if votes is None and cast < CUT_VOTES:
+                continue  # the rule never got 40 votes: the target cannot be judged on this run
+            met = votes is not None and votes <= CUT_VOTES
+            checks.append((f"{rule_id} cut {_number(cut)} within {CUT_VOTES} votes (phase {phase})", met))
+    notes.append(f"comments/pull {mine[-1].comments_per_pull:.1f} vs {theirs[-1].comments_per_pull:.1f}")
+    return ClassFigures(precision_after, inline, static_inline, theirs[0].precision_after, tuple(checks), tuple(notes))
+
+
+def longest_quiet_streak(run: Run, simulation: Simulation) -> tuple[int, str]:
+    """The most pull requests in a row a rule the team values (≥ VALUED_SHARE of its default findings wanted)
+    spent annotation-only or silent, and which rule."""
+    longest, which = 0, ""
+    for phase, taste in enumerate(simulation.scenario.tastes):
+        valued = valued_rules(simulation, taste)
+        records = [r for r in run.records if r.phase == phase]
+        for rule in valued:
+            streak = 0
+            for record in records:
+                streak = streak + 1 if record.deliveries.get(rule, "comment") != "comment" else 0
+                if streak > longest:
+                    longest, which = streak, rule
+    return longest, which
+
+
+def valued_rules(simulation: Simulation, taste: Taste) -> set[str]:
+    """Rules of which the taste wants at least VALUED_SHARE of the findings the defaults show."""
+    wanted: Counter[str] = Counter()
+    shown: Counter[str] = Counter()
+    for census in simulation.census.values():
+        for finding in census.findings:
+            if key(finding) in census.shown_by_default:
+                shown[finding.rule] += 1
+                wanted[finding.rule] += taste.wants(finding)
+    return {rule for rule, count in shown.items() if count >= 5 and wanted[rule] / count >= VALUED_SHARE}
+
+
+def cut_reached(run: Run, scenario: Scenario, phase: int) -> Iterator[tuple[str, float, int | None, int, int]]:
+    """For each metric rule whose cut the phase's taste sets stricter than the defaults: the team's votes on the
+    rule (within the phase) when the threshold first came within 1 of the cut, pull requests it was demoted, and
+    the votes cast on it in the phase."""
+    taste = scenario.tastes[phase]
+    records = [r for r in run.records if r.phase == phase]
+    if not records:
+        return
+    for rule_id, cut in taste.thresholds:
+        meta = CATALOGUE[rule_id]
+        if meta.threshold is None or not meta.exceeds(meta.threshold, cut):
+            continue  # not stricter than the defaults
+        start = records[0].rule_votes.get(rule_id, 0)
+        reached = next(
+            (
+                r.rule_votes.get(rule_id, 0) - start
+                for r in records
+                if (t := r.thresholds.get(rule_id)) is not None and abs(t - cut) <= 1
+            ),
+            None,
+        )
+        demoted = sum(1 for r in records if r.deliveries.get(rule_id, "comment") != "comment")
+        cast = run.records[-1].rule_votes.get(rule_id, 0) - start
+        yield rule_id, cut, reached, demoted, cast
+
+
+def _weights(strategy: Strategy) -> str:
+    return ", ".join(f"{w.weight:.2f} ({w.disagreement:.0%} disagree)" for w in strategy.reviewers) or "all full"
+
+
+def _gap(a: float | None, b: float | None) -> float:
+    return abs(a - b) if a is not None and b is not None else 1.0
+
+
+# --- cost: one repository's strategy and the collective priors at any log size -----------------------------------
+
+COST_SIZES = (5_000, 20_000, 50_000)
+STRATEGY_BUDGET_MS = 50.0
+PRIORS_BUDGET_S = 1.0
+
+
+def synthetic_log(rows: int, repository: str = REPOSITORY, seed: int = SEED, start_id: int = 1) -> list[Signal]:
+    """A busy repository's log: five members reacting (some twice, some taking a reaction back) to findings of
+    every rule, with metric values around each threshold, a few fixes and resolved threads; one day per 50 rows."""
+    rng = random.Random(seed)
+    rules = sorted(CATALOGUE.values(), key=lambda meta: meta.id)
+    members = ("ana", "ben", "cy", "dee", "ed")
+    log: list[Signal] = []
+    while len(log) < rows:
+        meta = rng.choice(rules)
+        value = None if meta.threshold is None else float(round(meta.threshold * rng.uniform(0.6, 2.0)))
+        fingerprint = f"{meta.id}:{len(log)}"
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            kind, content = rng.choice(
+                (("reaction", "+1"), ("reaction", "+1"), ("reaction", "-1"), ("fixed", None), ("resolved", None))
+            )
+            when = START + timedelta(days=len(log) / 50, minutes=len(log) % 50)
+            log.append(
+                Signal(
+                    start_id + len(log),
+                    repository,
+                    meta.id,
+                    fingerprint,
+                    value,
+                    rng.choice(members),
+                    "MEMBER",
+                    kind,
+                    content,
+                    when,
+                )
+            )
+    return log[:rows]
+
+
+def run_cost() -> Iterator[str]:
+    """Folding is linear in the log (once, then only new entries); a strategy from a folded log costs the same at
+    any size; collective priors at 50,000 rows; and the App's service on SQLite, with the event loop's worst stall."""
+    yield "## Learning cost (one repository's strategy; collective priors)"
+    yield ""
+    yield f"{'log rows':>10} {'fold, once':>12} {'per row':>9} {'strategy':>10} {'+50 rows and strategy':>22}"
+    now = START + timedelta(days=1_200)
+    for size in COST_SIZES:
+        log = synthetic_log(size + 50)
+        started = time.perf_counter()
+        ledger = Ledger.of(log[:size], PARAMS, IGNORED)
+        fold = time.perf_counter() - started
+        strategy_ms = _best_ms(partial(learn_from, Strategy.default(), ledger, CATALOGUE, params=PARAMS, now=now))
+        started = time.perf_counter()
+        ledger.fold(log[size:])
+        learn_from(Strategy.default(), ledger, CATALOGUE, params=PARAMS, now=now)
+        incremental_ms = (time.perf_counter() - started) * 1000
+        yield (
+            f"{size:>10,} {fold:>11.2f}s {fold / size * 1e6:>7.1f}µs {strategy_ms:>8.1f}ms {incremental_ms:>20.1f}ms"
+            f"  {_verdict(max(strategy_ms, incremental_ms) <= STRATEGY_BUDGET_MS)} (≤ {STRATEGY_BUDGET_MS:g} ms)"
+        )
+    repositories = {f"octo/r{index}": synthetic_log(1_000, f"octo/r{index}", seed=index) for index in range(50)}
+    started = time.perf_counter()
+    ledgers = {name: Ledger.of(log, PARAMS, IGNORED) for name, log in repositories.items()}
+    fold = time.perf_counter() - started
+    started = time.perf_counter()
+    collective_priors(ledgers, CATALOGUE, params=PARAMS, now=now)
+    priors = time.perf_counter() - started
+    yield (
+        f"collective priors, 50 repositories × 1,000 rows: {priors:.2f} s from their ledgers "
+        f"{_verdict(priors <= PRIORS_BUDGET_S)} (≤ {PRIORS_BUDGET_S:g} s; folding them once: {fold:.2f} s)"
+    )
+    cold, warm, stall = asyncio.run(_service_cost(COST_SIZES[-1]))
+    yield (
+        f"the App's LearningService on SQLite, {COST_SIZES[-1]:,} rows: first strategy {cold:.2f} s (reads and folds "
+        f"the log in pages), next after 10 new rows {warm * 1000:.0f} ms "
+        f"{_verdict(warm * 1000 <= STRATEGY_BUDGET_MS)}; the event loop's longest stall meanwhile {stall * 1000:.0f} ms"
+    )
+    yield ""
+
+
+def _best_ms(work: Callable[[], object], repeats: int = 5) -> float:
+    best = math.inf
+    for _ in range(repeats):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
+async def _service_cost(rows: int) -> tuple[float, float, float]:
+    """First and next strategy through LearningService.strategy_for on a SQLite log, and the loop's worst stall."""
+    import asyncio
+
+    with tempfile.TemporaryDirectory() as folder:
+        database = Database(f"sqlite+aiosqlite:///{folder}/cost.db")
+        await database.migrate()
+        log = synthetic_log(rows + 30)
+        await feedback.append(database, [as_new_signal(s) for s in log[:rows]])
+        service = LearningService(database, PARAMS, IGNORED)
+        stall = 0.0
+        running = True
+
+        async def ticker() -> None:
+            nonlocal stall
+            while running:
+                before = time.perf_counter()
+                await asyncio.sleep(0.005)
+                stall = max(stall, time.perf_counter() - before - 0.005)
+
+        ticking = asyncio.create_task(ticker())
+        started = time.perf_counter()
+        await service.strategy_for(REPOSITORY, None)
+        cold = time.perf_counter() - started
+        warm = math.inf
+        for first in range(rows, rows + 30, 10):  # three pushes' worth of new signals, one at a time
+            await feedback.append(database, [as_new_signal(s) for s in log[first : first + 10]])
+            started = time.perf_counter()
+            await service.strategy_for(REPOSITORY, None)
+            warm = min(warm, time.perf_counter() - started)
+        running = False
+        await ticking
+        service.close()
+        await database.dispose()
+    return cold, warm, stall
+
+
+def as_new_signal(signal: Signal) -> NewSignal:
+    """A simulated log entry as the App appends it."""
+    return NewSignal(
+        repository=signal.repository,
+        rule=signal.rule,
+        actor=signal.actor,
+        association=signal.association,
+        signal=signal.signal,
+        source="benchmark",
+        occurred_at=signal.occurred_at,
+        fingerprint=signal.fingerprint,
+        value=signal.value,
+        content=signal.content,
+    )

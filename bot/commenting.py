@@ -6,16 +6,14 @@ The App and the Action share this policy, so the same change gets the same comme
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Mapping
+import random
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from bot.engine.diff import DiffError, right_side_lines
 from bot.engine.models import Finding, PullRequestGrade
 from bot.engine.scoring import SEVERITY_POINTS
 from bot.engine.strategy import Strategy
-
-_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,36 +61,48 @@ def choose_comments(
     strategy: Strategy,
     seed: str = "",
 ) -> list[CommentTarget]:
-    """The findings worth an inline comment, best first, within the strategy's budget, plus at most one
-    exploration comment in a share of reviews (decided by `seed`, the head commit, so a retry decides alike).
+    """The findings worth an inline comment, best first, within the strategy's budget; at most one question about
+    a finding Toasty would keep quiet about; and, in a share of reviews, one exploration comment (both decided by
+    `seed`, the head commit, so a retry decides alike).
 
-    A rule in doubt (LearnedRule.in_doubt) asks once per review: one comment if it comments, and, for at most one
-    quietened rule in doubt, one question. Findings of other quiet rules, findings already commented on in this
-    pull request, and findings with no line inside the diff are left to the check run's annotations.
+    A commenting rule in doubt (LearnedRule.in_doubt) gets one comment per review. The question goes to a quietened
+    rule, or a value just below a threshold, with the chance that it is worth a comment (Thompson sampling: a rule
+    with a strong record that noise quietened is asked about soon, one the team firmly refused almost never).
+    Findings already commented on in this pull request, and findings with no line inside the diff, are left to the
+    check run's annotations.
     """
     fresh = [f for f in grade.findings if f.fingerprint not in already_commented]
     ranked = sorted(
-        (f for f in fresh if f.delivery == "comment" or (f.delivery == "annotation" and _in_doubt(f.rule, strategy))),
+        (f for f in fresh if f.delivery == "comment"),
         key=lambda f: (-expected_value(f, strategy), -f.severity.rank, f.path, f.line),
     )
+    quiet = [
+        f for f in fresh if f.delivery in ("annotation", "probe", "silent") and not _chosen_quiet(f.rule, strategy)
+    ]
+    questions = [  # one question about a quiet rule (it takes a place in the budget), one probe (beyond it)
+        question
+        for kind in ("annotation", "probe")
+        if strategy.comment_budget > 0 or kind == "probe"
+        if (question := _question([f for f in quiet if f.delivery == kind], commentable, strategy, seed)) is not None
+    ]
+    budget = strategy.comment_budget - sum(1 for q in questions if q.finding.delivery != "probe")
     chosen: list[CommentTarget] = []
     asked: set[str] = set()
-    questioned = False
     for finding in ranked:
-        if len(chosen) >= strategy.comment_budget:
+        if len(chosen) >= budget:
             break
-        quiet = finding.delivery != "comment"
-        if finding.rule in asked or (quiet and questioned):
+        if finding.rule in asked:
             continue
         target = _target(finding, commentable.get(finding.path))
         if target is None:
             continue
         if _in_doubt(finding.rule, strategy):
             asked.add(finding.rule)
-        questioned = questioned or quiet
-        chosen.append(CommentTarget(target.finding, target.path, target.line, target.on_added_line, exploring=quiet))
+        chosen.append(target)
+    chosen.extend(questions)
+    asked.update(question.finding.rule for question in questions)
     if _explores(seed, strategy.exploration):
-        explored = _exploration([f for f in fresh if f.rule not in asked], commentable, strategy)
+        explored = _exploration([f for f in quiet if f.rule not in asked], commentable, strategy, seed)
         if explored is not None:
             chosen.append(explored)
     return chosen
@@ -104,6 +114,12 @@ def _in_doubt(rule: str, strategy: Strategy) -> bool:
     return learned is not None and learned.in_doubt
 
 
+def _chosen_quiet(rule: str, strategy: Strategy) -> bool:
+    """Quiet because someone chose it (the repository's config, or a `@toasty mute`): never asked about."""
+    learned = strategy.learned.get(rule)
+    return f"rules.{rule}.delivery" in strategy.pinned or (learned is not None and learned.muted)
+
+
 def _explores(seed: str, rate: float) -> bool:
     """Whether this review may explore: a fixed share of reviews, chosen by hashing the seed."""
     if rate <= 0 or not seed:
@@ -111,31 +127,79 @@ def _explores(seed: str, rate: float) -> bool:
     return int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16) % 10_000 < rate * 10_000
 
 
-def _exploration(
-    findings: Iterable[Finding], commentable: Mapping[str, Commentable], strategy: Strategy
+def _chance(finding: Finding, strategy: Strategy) -> float:
+    """The chance this quiet finding is worth a comment: its rule's while in doubt, or for a probe, that of values
+    below the threshold (silent rules and settled ones are not asked about, only explored)."""
+    learned = strategy.learned.get(finding.rule)
+    if learned is None:
+        return 0.0
+    if finding.delivery == "probe":
+        return learned.probe_chance
+    if finding.delivery != "annotation" or not learned.in_doubt:
+        return 0.0  # a quiet rule the votes have settled is left to exploration's one comment in ten reviews
+    return learned.worth_chance
+
+
+def _question(
+    findings: Sequence[Finding], commentable: Mapping[str, Commentable], strategy: Strategy, seed: str
 ) -> CommentTarget | None:
-    """A finding Toasty would stay quiet about (a probe, or a rule learning quietened), unless the quiet was chosen
-    (the repository's config, or someone's `@toasty mute`): a rule in doubt first, so the next vote settles it, then
-    the rule the team has not voted on for longest, so each gets asked about in turn and a team that changed its
-    mind about a quiet rule gets the chance to say so."""
-
-    def last_heard(finding: Finding) -> datetime:
-        learned = strategy.learned.get(finding.rule)
-        return learned.last_heard if learned is not None and learned.last_heard is not None else _NEVER
-
-    def chosen_quiet(rule: str) -> bool:
-        learned = strategy.learned.get(rule)
-        return f"rules.{rule}.delivery" in strategy.pinned or (learned is not None and learned.muted)
-
-    candidates = sorted(
-        (f for f in findings if f.delivery in ("probe", "annotation", "silent") and not chosen_quiet(f.rule)),
-        key=lambda f: (not _in_doubt(f.rule, strategy), last_heard(f), -f.severity.rank, f.fingerprint),
-    )
-    for finding in candidates:
+    """At most one question of a kind per review: each rule is drawn with the chance that it is worth a comment
+    (Thompson sampling), and of those drawn the one drawn most surely is asked about, on one of its findings
+    picked by the seed."""
+    if not seed:
+        return None
+    draws: dict[str, float] = {}
+    candidates = []
+    for finding in findings:
+        chance = _chance(finding, strategy)
+        if finding.rule not in draws:
+            draws[finding.rule] = _uniform(seed, "ask", finding.rule, finding.delivery)
+        if draws[finding.rule] < chance:
+            # the rule drawn most surely, so that every rule with a chance gets its turn, on any of its findings
+            # (for a probe, any value between the threshold and the highest one the team refused: a bisection)
+            candidates.append((draws[finding.rule] / chance, _uniform(seed, "pick", finding.fingerprint), finding))
+    for _, _, finding in sorted(candidates, key=lambda c: (c[0], c[1])):
         target = _target(finding, commentable.get(finding.path))
         if target is not None:
             return CommentTarget(target.finding, target.path, target.line, target.on_added_line, exploring=True)
     return None
+
+
+def _exploration(
+    findings: Iterable[Finding], commentable: Mapping[str, Commentable], strategy: Strategy, seed: str
+) -> CommentTarget | None:
+    """A finding Toasty would stay quiet about (a probe, or a rule learning quietened), unless the quiet was chosen:
+    Thompson sampling, so the rule whose usefulness could most plausibly be high (uncertain, or valued and weighty)
+    is asked about, not the one heard from longest ago."""
+    rng = random.Random(f"{seed}:explore")  # noqa: S311 -- reproducible draws, not secrets
+    draws: dict[tuple[str, bool], float] = {}
+    scored = []
+    for finding in sorted(findings, key=lambda f: (f.rule, f.path, f.line)):
+        kind = (finding.rule, finding.delivery == "probe")
+        if kind not in draws:
+            alpha, beta = _posterior(finding, strategy)
+            draws[kind] = rng.betavariate(alpha, beta)
+        scored.append((draws[kind] * SEVERITY_POINTS[finding.severity], finding))
+    for _, finding in sorted(scored, key=lambda s: (-s[0], -s[1].severity.rank, s[1].path, s[1].line)):
+        target = _target(finding, commentable.get(finding.path))
+        if target is not None:
+            return CommentTarget(target.finding, target.path, target.line, target.on_added_line, exploring=True)
+    return None
+
+
+def _posterior(finding: Finding, strategy: Strategy) -> tuple[float, float]:
+    """Beta(α, β) of the finding's usefulness as learned (an even Beta(1, 1) where nothing is known)."""
+    learned = strategy.learned.get(finding.rule)
+    if learned is None:
+        return 1.0, 1.0
+    posterior = learned.probe_posterior if finding.delivery == "probe" else learned.posterior
+    return posterior or (1.0, 1.0)
+
+
+def _uniform(*parts: str) -> float:
+    """A reproducible draw in [0, 1) for a named decision."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
 
 
 def _target(finding: Finding, lines: Commentable | None) -> CommentTarget | None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from bot.engine.rules import format_number
 from bot.engine.strategy import Strategy
-from bot.learning.explain import changes, evidence_words
+from bot.learning.explain import changes, evidence_words, reviewer_lines
 from bot.learning.service import LearningService
 from bot.settings import Settings
 from bot.store import feedback
@@ -85,12 +85,21 @@ def _with_database(
 
 async def _strategy(database: Database, settings: Settings, repository: str) -> Strategy:
     service = LearningService(database, settings.learning_parameters())
-    await service.refresh_priors()
-    return await service.strategy_for(repository, None)
+    try:
+        await service.refresh_priors()
+        return await service.strategy_for(repository, None)
+    finally:
+        service.close()
 
 
 async def _show(database: Database, settings: Settings, args: argparse.Namespace) -> int:
-    strategy = await _strategy(database, settings, args.repository)
+    service = LearningService(database, settings.learning_parameters())
+    try:
+        await service.refresh_priors()
+        strategy = await service.strategy_for(args.repository, None)
+        reviewers = reviewer_lines(await service.reviewers(args.repository))
+    finally:
+        service.close()
     print(
         f"Strategy for {args.repository} (from feedback up to entry {strategy.feedback_upto}, digest {strategy.digest})"
     )
@@ -98,6 +107,10 @@ async def _show(database: Database, settings: Settings, args: argparse.Namespace
     print("\nLearned:" if lines else "\nNothing learned yet: the defaults apply.")
     for line in lines:
         print(f"  {line.replace('`', '')}")
+    if reviewers:
+        print("\nReviewers (shown here only, to people with access to Toasty's database):")
+    for line in reviewers:
+        print(f"  {line}")
     if strategy.learned:
         print(f"\n  {'RULE':<34} {'USEFUL':>6} {'EVIDENCE':>8}  {'MODE':<10} {'THRESHOLD':>9}  VOTES")
     for rule_id, record in sorted(strategy.learned.items()):

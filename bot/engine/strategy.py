@@ -116,7 +116,28 @@ class LearnedRule(Frozen):
     """When the team last voted on the rule: exploration asks about the rule it has not heard about longest."""
     in_doubt: bool = False
     """The votes leave open whether the rule is worth a comment: a commenting rule gets one comment per review, a
-    quietened one is asked about once per review."""
+    quietened one is asked about often."""
+    posterior: tuple[float, float] | None = None
+    """Beta(α, β) with the usefulness estimate's mean and spread: what exploration samples from."""
+    worth_chance: float = 0.0
+    """The chance the rule is worth a comment: a quietened rule is asked about in that share of reviews."""
+    probe_posterior: tuple[float, float] | None = None
+    """For metric rules: Beta(α, β) of how often values just below the threshold are wanted."""
+    probe_chance: float = 0.0
+    """The chance those values are worth a comment, while it is a fair one: a probe is asked about in that share of
+    reviews (0: only exploration samples them)."""
+    bounded: int = 0
+    """People whose votes on this rule were bounded so that no one outweighs the rest of the team."""
+
+
+class ReviewerWeight(Frozen):
+    """How much one (unnamed) person's votes count, from how often they agree with the other reviewers and with
+    outcomes. Names stay out of the strategy document, which the Action and API callers may read."""
+
+    weight: float
+    disagreement: float
+    """Share of the findings they shared with others on which they voted against the others' verdict."""
+    findings: int
 
 
 class RulePatch(Frozen):
@@ -180,6 +201,8 @@ class Strategy(Frozen):
     """Share of reviews that may carry one exploration comment (0 without learning)."""
     learned: dict[str, LearnedRule] = Field(default_factory=dict)
     """Per rule, what the repository's feedback changed and from how much evidence."""
+    reviewers: tuple[ReviewerWeight, ...] = ()
+    """People whose votes weigh less than their access would say, unnamed (`toasty strategy show` names them)."""
     feedback_upto: int = 0
     """The last feedback log entry the learned numbers include."""
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.engine.rules import format_number
 from bot.engine.strategy import LearnedRule, Strategy
+from bot.learning.learner import Reviewer
 
 _MODE_WORDS = {"comment": "inline comments", "annotation": "annotations only", "silent": "silent", "probe": "probes"}
 
@@ -22,7 +25,7 @@ def evidence_words(record: LearnedRule) -> str:
 
 def changes(strategy: Strategy) -> list[str]:
     """One line per learned difference from the starting point, most evidence first."""
-    lines = []
+    lines = _discounted(strategy)
     for rule_id, record in sorted(strategy.learned.items(), key=lambda item: -item[1].evidence):
         evidence = evidence_words(record)
         if record.muted:
@@ -46,14 +49,44 @@ def changes(strategy: Strategy) -> list[str]:
         if record.in_doubt:
             doubt = f"in doubt (usefulness {record.usefulness:.0%} after {evidence})"
             lines.append(f"`{rule_id}` {doubt}: {_asking(record)}")
+        if record.bounded:
+            lines.append(
+                f"`{rule_id}`: votes from {_people(record.bounded)} bounded, so that no one outweighs the rest of "
+                "the team on this rule"
+            )
     return lines
+
+
+def reviewer_lines(reviewers: Mapping[str, Reviewer]) -> list[str]:
+    """Whose votes weigh less and why, by login: for the repository's maintainers (`toasty strategy show`)."""
+    return [
+        f"votes from @{login} weigh less (×{reviewer.weight:.2f}): they disagree with the other reviewers on "
+        f"{reviewer.disagreement:.0%} of the {reviewer.agreed + reviewer.differed:.0f} findings they voted on together"
+        for login, reviewer in sorted(reviewers.items(), key=lambda item: (item[1].weight, item[0]))
+        if reviewer.weight < 0.95
+    ]
+
+
+def _discounted(strategy: Strategy) -> list[str]:
+    """Unnamed, for everyone who can read the check run: how many people weigh less, and why."""
+    if not strategy.reviewers:
+        return []
+    worst = max(reviewer.disagreement for reviewer in strategy.reviewers)
+    return [
+        f"votes from {_people(len(strategy.reviewers))} weigh less: they disagree with the other reviewers on up to "
+        f"{worst:.0%} of findings (maintainers see who in `toasty strategy show`)"
+    ]
+
+
+def _people(count: int) -> str:
+    return f"{count} reviewer" + ("" if count == 1 else "s")
 
 
 def _asking(record: LearnedRule) -> str:
     """How Toasty asks the team about a rule whose votes leave open whether it is worth a comment."""
     if record.delivery_to == "comment":
         return "one inline comment per review until the votes settle it"
-    return "asked about once per review until the votes settle it"
+    return f"asked about in {record.worth_chance:.0%} of reviews until the votes settle it"
 
 
 def summary_section(strategy: Strategy) -> str:

@@ -1,11 +1,14 @@
 """From votes to a strategy: per rule a usefulness posterior, a delivery mode and (for metrics) a threshold.
 
-Everything here is a pure function of the feedback log, the priors and the time: replaying the same log gives the
-same strategy, and every number that moved can be explained from the votes that moved it.
+Everything here is a pure function of the feedback log (folded into a `Ledger`), the priors and the time: replaying
+the same log gives the same strategy, and every number that moved can be explained from the votes that moved it.
+The cost does not grow with the log: learning reads per-rule sums, each rule's latest votes and the latest findings
+several people voted on.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 from collections import defaultdict
@@ -15,15 +18,23 @@ from datetime import datetime
 
 from bot.engine.models import Delivery, Dimension
 from bot.engine.rules import RuleMeta
-from bot.engine.strategy import LearnedRule, RuleSettings, Strategy, default_settings
+from bot.engine.strategy import LearnedRule, ReviewerWeight, RuleSettings, Strategy, default_settings
+from bot.learning.ledger import Bucket, Ledger, RuleBook, agreement, reliability, reliability_weight
 from bot.learning.params import LearningParameters
-from bot.learning.votes import Mute, Signal, Vote, collect_mutes, collect_votes, since_last_reset
+from bot.learning.votes import Mute, Signal, Vote
 
 _INTEGER_UNIT = 1.0
 _FLOAT_UNIT = 0.5
 _MIN_BUDGET = 3
 EVIDENCE_TOLERANCE = 1e-3
 _BUDGET_EVIDENCE = 10.0
+_SETTLED_REFUSAL = 1.5
+"""Net refusals (after fading) at a value below the threshold that make it the floor of later probes."""
+_PRIOR_REPOSITORIES = 3
+"""Repositories that must agree before a collective prior quietens a rule in a new one."""
+
+_Reported = Callable[[Bucket], bool]
+"""Whether the rule's learned threshold still reports values in a bucket."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,22 +54,62 @@ class CollectivePriors:
     rules: Mapping[str, RulePrior] = field(default_factory=dict)
 
 
-@dataclass
-class _Evidence:
-    positive: float = 0.0
-    negative: float = 0.0
-    up: int = 0
-    down: int = 0
-    fixed: int = 0
-    ignored: int = 0
-    resolved: int = 0
-    raw: float = 0.0
-    """Trust-weighted votes before age fading: how much the team has said, however long ago."""
-    votes: list[Vote] = field(default_factory=list)
+@dataclass(frozen=True, slots=True)
+class Reviewer:
+    """One person's agreement with the others on shared findings, and the weight it gives their votes."""
+
+    agreed: float
+    differed: float
+    weight: float
 
     @property
-    def total(self) -> float:
-        return self.positive + self.negative
+    def disagreement(self) -> float:
+        """Share of the compared findings on which they voted against the others."""
+        return self.differed / max(self.agreed + self.differed, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Learned:
+    """A learned strategy, and the people behind it (named: for the repository's maintainers only)."""
+
+    strategy: Strategy
+    reviewers: Mapping[str, Reviewer]
+    regimes: Mapping[str, tuple[float, float]]
+    """Per rule, the age-faded votes for and against of the team's current taste (what collective priors sum)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Tally:
+    """Trust-weighted votes for and against, as cast and faded by age."""
+
+    up: float = 0.0
+    down: float = 0.0
+    up_faded: float = 0.0
+    down_faded: float = 0.0
+
+    def __add__(self, other: _Tally) -> _Tally:
+        return _Tally(
+            self.up + other.up,
+            self.down + other.down,
+            self.up_faded + other.up_faded,
+            self.down_faded + other.down_faded,
+        )
+
+    def __sub__(self, other: _Tally) -> _Tally:
+        return _Tally(
+            max(self.up - other.up, 0.0),
+            max(self.down - other.down, 0.0),
+            max(self.up_faded - other.up_faded, 0.0),
+            max(self.down_faded - other.down_faded, 0.0),
+        )
+
+    @property
+    def said(self) -> float:
+        return self.up + self.down
+
+    @property
+    def faded(self) -> float:
+        return self.up_faded + self.down_faded
 
 
 def learn(
@@ -72,51 +123,92 @@ def learn(
     priors: CollectivePriors | None = None,
 ) -> Strategy:
     """The strategy the log teaches, on top of `base`; keys pinned in `base.pinned` are left as they are."""
-    signals = since_last_reset(signals)
-    votes = _by_rule(collect_votes(signals, params, ignored_actors))
-    mutes = collect_mutes(signals, params, ignored_actors)
+    ledger = Ledger.of(signals, params, ignored_actors)
+    return learn_from(base, ledger, catalogue, params=params, now=now, priors=priors).strategy
+
+
+def learn_from(
+    base: Strategy,
+    ledger: Ledger,
+    catalogue: Mapping[str, RuleMeta],
+    *,
+    params: LearningParameters,
+    now: datetime,
+    priors: CollectivePriors | None = None,
+) -> Learned:
+    """The strategy a folded log teaches, and how much each person's votes counted."""
+    reviewers = _reviewers(ledger, params)
+    trust = {login: reviewer.weight for login, reviewer in reviewers.items()}
     rules = dict(base.rules)
     learned: dict[str, LearnedRule] = {}
-    evidence: dict[str, _Evidence] = {}
-    for rule_id in sorted(set(votes) | set(mutes)):
+    regimes: dict[str, _Tally] = {}
+    collective = priors.rules if priors is not None and params.collective else {}
+    empty = RuleBook()
+    voted = {rule for rule, book in ledger.books() if book.casts}
+    for rule_id in sorted(voted | set(ledger.mutes) | set(collective)):
         meta = catalogue.get(rule_id)
         if meta is None:
             continue
         current = rules.get(rule_id) or default_settings(meta)
-        prior = (priors.rules.get(rule_id) if priors and params.collective else None) or RulePrior()
-        settings, record, evidence[rule_id] = _learn_rule(
+        rule = _RuleLearning(
             meta,
             current,
-            votes=votes.get(rule_id, []),
-            mute=mutes.get(rule_id),
-            prior=prior,
-            pinned=base.pinned,
-            params=params,
-            now=now,
+            ledger.rules.get(rule_id, empty),
+            ledger,
+            trust,
+            collective.get(rule_id) or RulePrior(),
+            base.pinned,
+            params,
+            now,
         )
-        rules[rule_id] = settings
-        learned[rule_id] = record
+        rules[rule_id], learned[rule_id], regimes[rule_id] = rule.learn(ledger.mutes.get(rule_id))
     strategy = base.model_copy(
         update={
             "rules": rules,
             "learned": learned,
-            "feedback_upto": max((s.id for s in signals), default=0),
+            "feedback_upto": ledger.upto,
             "exploration": params.exploration_rate,
+            "reviewers": tuple(
+                ReviewerWeight(
+                    weight=round(r.weight, 2),
+                    disagreement=round(r.disagreement, 2),
+                    findings=int(r.agreed + r.differed),
+                )
+                for _, r in sorted(reviewers.items(), key=lambda item: (item[1].weight, item[0]))
+                if r.weight < 0.95
+            ),
         }
     )
-    strategy = _with_weights(strategy, evidence, catalogue, params)
-    return _with_budget(strategy, evidence, params)
+    strategy = _with_weights(strategy, regimes, catalogue, params)
+    tallies = {rule: (tally.up_faded, tally.down_faded) for rule, tally in regimes.items() if tally.said > 0}
+    return Learned(_with_budget(strategy, regimes, params), reviewers, tallies)
 
 
-def apply_priors(base: Strategy, priors: CollectivePriors, catalogue: Mapping[str, RuleMeta]) -> Strategy:
-    """A new repository's starting point: the thresholds teams in general accept (the defaults where unknown)."""
+def apply_priors(
+    base: Strategy,
+    priors: CollectivePriors,
+    catalogue: Mapping[str, RuleMeta],
+    params: LearningParameters | None = None,
+) -> Strategy:
+    """A new repository's starting point: the thresholds teams in general accept, and annotations only for the
+    rules that teams in several repositories found not worth a comment (the defaults where unknown)."""
+    params = params or LearningParameters()
     rules = dict(base.rules)
     for rule_id, prior in priors.rules.items():
         meta = catalogue.get(rule_id)
-        if meta is None or prior.threshold is None or meta.bounds is None:
+        if meta is None:
             continue
         current = rules.get(rule_id) or default_settings(meta)
-        rules[rule_id] = current.model_copy(update={"threshold": _clamp(prior.threshold, meta.bounds)})
+        update: dict[str, object] = {}
+        if prior.threshold is not None and meta.bounds is not None:
+            update["threshold"] = _clamp(prior.threshold, meta.bounds)
+        if prior.repositories >= _PRIOR_REPOSITORIES and prior.positive + prior.negative > 0:
+            alpha, beta = _prior_pseudo_votes(prior, params)
+            usefulness = alpha / (alpha + beta)
+            update["usefulness"] = round(usefulness, 4)
+            if usefulness < params.comment_below and current.delivery == "comment":
+                update["delivery"] = "annotation"
+        rules[rule_id] = current.model_copy(update=update)
     return base.model_copy(update={"rules": rules})
 
 
@@ -130,91 +222,220 @@ def decay(age_days: float, params: LearningParameters) -> float:
     return float(0.5 ** (max(age_days, 0.0) / params.half_life_days))
 
 
-def _by_rule(votes: Iterable[Vote]) -> dict[str, list[Vote]]:
-    by_rule: dict[str, list[Vote]] = defaultdict(list)
-    for vote in votes:
-        by_rule[vote.rule].append(vote)
-    return by_rule
+def _reviewers(ledger: Ledger, params: LearningParameters) -> dict[str, Reviewer]:
+    """Each person who shared findings with others: how often they agreed, and what their votes weigh for it."""
+    found = {}
+    for login, counts in reliability(ledger.shared_findings(), ledger.people_by_rule(), params).items():
+        share = agreement(counts, params)
+        found[login] = Reviewer(counts[0], counts[1], reliability_weight(share, params))
+    return found
 
 
-def _evidence(votes: Sequence[Vote], params: LearningParameters, now: datetime) -> dict[str, _Evidence]:
-    by_rule: dict[str, _Evidence] = defaultdict(_Evidence)
-    for vote in votes:
-        found = by_rule[vote.rule]
-        found.votes.append(vote)
-        found.raw += vote.weight * abs(vote.sign)
-        weight = vote.weight * decay((now - vote.occurred_at).total_seconds() / 86400, params) * abs(vote.sign)
-        if vote.sign > 0:
-            found.positive += weight
-        else:
-            found.negative += weight
-        match vote.kind:
-            case "reaction":
-                found.up += vote.sign > 0
-                found.down += vote.sign < 0
-            case "fixed":
-                found.fixed += 1
-            case "ignore":
-                found.ignored += 1
-            case "resolved":
-                found.resolved += 1
-    return by_rule
+@dataclass
+class _RuleLearning:
+    """One rule's learning from its book: who counts how much, the threshold, the usefulness, the delivery."""
+
+    meta: RuleMeta
+    current: RuleSettings
+    book: RuleBook
+    ledger: Ledger
+    trust: Mapping[str, float]
+    prior: RulePrior
+    pinned: frozenset[str]
+    params: LearningParameters
+    now: datetime
+
+    def learn(self, mute: Mute | None) -> tuple[RuleSettings, LearnedRule, _Tally]:
+        """The rule's threshold from its recent valued votes, then its usefulness and delivery from the votes the
+        threshold still reports on."""
+        meta, params = self.meta, self.params
+        scale, bounded = self._scale()
+        threshold = self.current.threshold
+        threshold_pinned = f"rules.{meta.id}.threshold" in self.pinned
+        buckets = self._buckets(scale)
+        if meta.is_metric and threshold is not None and not threshold_pinned:
+            threshold = self._threshold(threshold, buckets)
+        estimate = self._estimate(threshold, scale)
+        muted = mute is not None and mute.muted
+        delivery_pinned = f"rules.{meta.id}.delivery" in self.pinned
+        delivery = self.current.delivery
+        if not delivery_pinned:
+            delivery = _delivery(self.current.delivery, estimate.usefulness, estimate.said, muted, params)
+        probe, probe_posterior, probe_chance = None, None, 0.0
+        if meta.is_metric and threshold is not None and not threshold_pinned:
+            sure = max(estimate.usefulness - 2 * estimate.spread, 0.0)  # how surely the team values the rule
+            probe, probe_posterior, probe_chance = self._probe(threshold, delivery, buckets, sure)
+        settings = self.current.model_copy(
+            update={
+                "delivery": delivery,
+                "threshold": threshold,
+                "usefulness": round(estimate.usefulness, 4),
+                "probe": probe,
+            }
+        )
+        kinds = self.book.kinds
+        record = LearnedRule(
+            usefulness=round(estimate.usefulness, 4),
+            evidence=round(estimate.regime.faded, 3),
+            up=kinds.get("up", 0),
+            down=kinds.get("down", 0),
+            fixed=kinds.get("fixed", 0),
+            ignored=kinds.get("ignore", 0),
+            resolved=kinds.get("resolved", 0),
+            muted=muted,
+            threshold_from=self.current.threshold,
+            threshold_to=threshold,
+            delivery_from=self.current.delivery,
+            delivery_to=delivery,
+            set_aside=estimate.set_aside,
+            last_heard=self.book.last_heard,
+            in_doubt=_in_doubt(estimate, delivery, muted, delivery_pinned, params),
+            posterior=_beta_like(estimate.usefulness, estimate.spread),
+            worth_chance=0.0 if muted or delivery_pinned else round(estimate.worth, 4),
+            probe_posterior=probe_posterior,
+            probe_chance=round(probe_chance, 4),
+            bounded=bounded,
+        )
+        return settings, record, estimate.regime
+
+    def _scale(self) -> tuple[dict[str, float], int]:
+        """Per person, what their votes on this rule are multiplied by: their reliability, and a bound so that no
+        one outweighs the rest of the team more than `influence_ratio` times (unless they are alone on the rule)."""
+        mass: dict[str, float] = defaultdict(float)
+        for (actor, _), sums in self.book.sums.items():
+            mass[actor] += (sums.up + sums.down) * self.trust.get(actor, 1.0)
+        total = sum(mass.values())
+        scale, bounded = {}, 0
+        for actor, own in mass.items():
+            factor = self.trust.get(actor, 1.0)
+            others = total - own
+            limit = max(self.params.influence_ratio * others, self.params.influence_floor)
+            if others > EVIDENCE_TOLERANCE and own > limit:
+                factor *= limit / own
+                bounded += 1
+            scale[actor] = factor
+        return scale, bounded
+
+    def _buckets(self, scale: Mapping[str, float]) -> dict[Bucket, tuple[float, float]]:
+        """Per value bucket, votes for and against, each faded by the later votes that contradicted it."""
+        found: dict[Bucket, tuple[float, float]] = {}
+        for (actor, bucket), sums in self.book.sums.items():
+            if bucket is None:
+                continue
+            up, down = found.get(bucket, (0.0, 0.0))
+            factor = scale.get(actor, 1.0)
+            found[bucket] = (
+                up + sums.up_recent * factor * self.ledger.recent_factor(self.book, bucket, True),
+                down + sums.down_recent * factor * self.ledger.recent_factor(self.book, bucket, False),
+            )
+        return found
+
+    def _threshold(self, start: float, buckets: Mapping[Bucket, tuple[float, float]]) -> float:
+        """The threshold that best separates what the team recently wanted flagged (👍 at v: below v) from what it
+        accepts (👎 at v: at least v), if it beats the starting one by `threshold_margin` votes."""
+        meta = self.meta
+        unit = _FLOAT_UNIT if meta.lower_is_worse else _INTEGER_UNIT
+        direction = -1.0 if meta.lower_is_worse else 1.0  # work as if higher were always worse
+        points = sorted((direction * b, up, down) for b, (up, down) in buckets.items() if b is not None)
+        valued = sum(s.up + s.down for (_, bucket), s in self.book.sums.items() if bucket is not None)
+        if not enough(valued, self.params.min_evidence):
+            return start
+        margins = (self.params.probe_margin, self.params.threshold_margin)
+        best = direction * _best_cut(points, direction * start, unit, margins)
+        if meta.bounds is not None:
+            best = _clamp(best, meta.bounds)
+        return round(best, 2) if meta.lower_is_worse else float(round(best))
+
+    def _tally(self, vote: Vote, scale: Mapping[str, float]) -> _Tally:
+        weight = vote.weight * abs(vote.sign) * scale.get(vote.actor, 1.0)
+        faded = weight * decay((self.now - vote.occurred_at).total_seconds() / 86400, self.params)
+        return _Tally(weight, 0.0, faded, 0.0) if vote.sign > 0 else _Tally(0.0, weight, 0.0, faded)
+
+    def _estimate(self, threshold: float | None, scale: Mapping[str, float]) -> _Estimate:
+        """The usefulness from the votes the threshold still reports on: a 👎 on a value the learned threshold now
+        spares was about the threshold, not about whether the rule is worth hearing."""
+        reported = self._reporter(threshold)
+        aged = self.ledger.aged_factor(self.now)
+        up = down = up_faded = down_faded = 0.0
+        for (actor, bucket), sums in self.book.sums.items():
+            if not reported(bucket):
+                continue
+            factor = scale.get(actor, 1.0)
+            up, down = up + sums.up * factor, down + sums.down * factor
+            up_faded, down_faded = up_faded + sums.up_aged * factor * aged, down_faded + sums.down_aged * factor * aged
+        everything = _Tally(up, down, up_faded, down_faded)
+        latest = [v for v in self.book.latest(self.params.recent_votes) if reported(_bucket(v))]
+        window = [self._tally(vote, scale) for vote in latest]
+        older = everything - sum(window, _Tally())
+        return _estimate([older, *window], _prior_pseudo_votes(self.prior, self.params), self.params)
+
+    def _reporter(self, threshold: float | None) -> _Reported:
+        meta = self.meta
+        if not meta.is_metric or threshold is None:
+            return lambda bucket: True
+        return lambda bucket: bucket is None or meta.exceeds(bucket, threshold)
+
+    def _probe(
+        self, threshold: float, delivery: Delivery, buckets: Mapping[Bucket, tuple[float, float]], usefulness: float
+    ) -> tuple[float | None, tuple[float, float] | None, float]:
+        """Where to ask below the threshold, and how likely the team wants what lies there (from the recent votes
+        on it, starting from `probe_usefulness` of how surely the team values the rule: a team that values what it
+        flags may well want a stricter cut). A welcomed probe lowers the threshold; refused ones make probing rare,
+        never impossible (exploration still samples the band, so a team whose cut later moves down can say so)."""
+        params, meta = self.params, self.meta
+        if delivery != "comment" or params.exploration_rate <= 0:
+            return None, None, 0.0
+        point = threshold / params.probe_ratio if meta.lower_is_worse else threshold * params.probe_ratio
+        band = {
+            bucket: votes
+            for bucket, votes in buckets.items()
+            if bucket is not None and meta.exceeds(bucket, point) and not meta.exceeds(bucket, threshold)
+        }
+        refused = [bucket for bucket, (wanted, against) in band.items() if against - wanted >= _SETTLED_REFUSAL]
+        if refused:  # ask only above the value nearest the threshold the team refused: the cut lies between
+            point = max(refused) if not meta.lower_is_worse else min(refused)
+            band = {
+                bucket: votes for bucket, votes in band.items() if bucket is not None and meta.exceeds(bucket, point)
+            }
+        up = sum(wanted for wanted, _ in band.values())
+        down = sum(against for _, against in band.values())
+        strength = params.prior_strength / 2
+        lean = params.probe_usefulness * usefulness
+        alpha = strength * lean + up
+        beta = strength * (1 - lean) + down
+        chance = _above(alpha, beta, params.comment_below)
+        # Asked in any review only while a stricter cut is a fair chance (as for a quiet rule in doubt); below that,
+        # only exploration's one comment in ten reviews samples the band: asking costs a comment per review.
+        return round(point, 2), (round(alpha, 3), round(beta, 3)), chance if chance >= params.ask_chance else 0.0
 
 
-def _learn_rule(
-    meta: RuleMeta,
-    current: RuleSettings,
-    *,
-    votes: Sequence[Vote],
-    mute: Mute | None,
-    prior: RulePrior,
-    pinned: frozenset[str],
-    params: LearningParameters,
-    now: datetime,
-) -> tuple[RuleSettings, LearnedRule, _Evidence]:
-    """The rule's threshold from all its votes, then its usefulness and delivery from the votes that still apply."""
-    threshold = current.threshold
-    if meta.is_metric and current.threshold is not None and f"rules.{meta.id}.threshold" not in pinned:
-        threshold = _threshold(meta, current.threshold, votes, params)
-    in_scope = _reported(meta, threshold, votes)
-    estimate = _estimate(in_scope, _prior_pseudo_votes(prior, params), params, now)
-    usefulness = estimate.usefulness
-    evidence = _evidence(in_scope[estimate.set_aside :], params, now).get(meta.id, _Evidence())
-    muted = mute is not None and mute.muted
-    delivery = current.delivery
-    if f"rules.{meta.id}.delivery" not in pinned:
-        delivery = _delivery(current.delivery, usefulness, estimate.said, muted, params)
-    probe = _probe(meta, threshold, delivery, votes, params) if f"rules.{meta.id}.threshold" not in pinned else None
-    settings = current.model_copy(
-        update={"delivery": delivery, "threshold": threshold, "usefulness": round(usefulness, 4), "probe": probe}
-    )
-    told = _evidence(votes, params, now).get(meta.id, _Evidence())
-    record = LearnedRule(
-        usefulness=round(usefulness, 4),
-        evidence=round(evidence.total, 3),
-        up=told.up,
-        down=told.down,
-        fixed=told.fixed,
-        ignored=told.ignored,
-        resolved=told.resolved,
-        muted=muted,
-        threshold_from=current.threshold,
-        threshold_to=threshold,
-        delivery_from=current.delivery,
-        delivery_to=delivery,
-        set_aside=estimate.set_aside,
-        last_heard=votes[-1].occurred_at if votes else None,
-        in_doubt=_in_doubt(estimate, delivery, muted, f"rules.{meta.id}.delivery" in pinned, params),
-    )
-    return settings, record, evidence
+def _bucket(vote: Vote) -> Bucket:
+    return None if vote.value is None else round(vote.value * 2) / 2
 
 
-def _reported(meta: RuleMeta, threshold: float | None, votes: Sequence[Vote]) -> list[Vote]:
-    """The votes on findings the rule still reports: a 👎 on a value the learned threshold now spares was about the
-    threshold, not about whether the rule is worth hearing."""
-    if not meta.is_metric or threshold is None:
-        return list(votes)
-    return [v for v in votes if v.value is None or meta.exceeds(v.value, threshold)]
+def _best_cut(
+    points: Sequence[tuple[float, float, float]], current: float, unit: float, margins: tuple[float, float]
+) -> float:
+    """Over value buckets (value, wanted, refused) sorted by value, the cut with the fewest misses (a wanted value
+    at or below it, a refused one above it), closest to `current` on a tie; `current` unless the best beats it by
+    the margin (`margins`: for a stricter cut, for a looser one). One sweep: linear in the buckets."""
+    candidates = sorted({current, *(v if down > 0 else v - unit for v, up, down in points)})
+    refused_above = sum(down for _, _, down in points)
+    wanted_below = 0.0
+    index = 0
+    best, best_loss, current_loss = current, math.inf, math.inf
+    for cut in candidates:
+        while index < len(points) and points[index][0] <= cut:
+            wanted_below += points[index][1]
+            refused_above -= points[index][2]
+            index += 1
+        loss = round(wanted_below + refused_above, 9)
+        if cut == current:
+            current_loss = loss
+        if loss < best_loss or (loss == best_loss and abs(cut - current) < abs(best - current)):
+            best, best_loss = cut, loss
+    margin = margins[0] if best < current else margins[1]
+    return best if best_loss <= current_loss - margin + EVIDENCE_TOLERANCE else current
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,46 +447,82 @@ class _Estimate:
     """Votes before the most probable change of taste (0 when a change is less likely than none)."""
     spread: float
     """Standard deviation of the usefulness (over every possible change of taste and within each)."""
+    worth: float
+    """Chance that the usefulness is at least the comment cut."""
+    regime: _Tally
+    """The votes of the likeliest current taste."""
 
 
-def _estimate(
-    votes: Sequence[Vote], prior: tuple[float, float], params: LearningParameters, now: datetime
-) -> _Estimate:
-    """The rule's usefulness, allowing that the team changed its mind once, somewhere in its votes.
+def _estimate(units: Sequence[_Tally], prior: tuple[float, float], params: LearningParameters) -> _Estimate:
+    """The rule's usefulness, allowing that the team changed its mind once among its latest votes.
 
-    Bayesian change-point detection for the latest change: each possible start of the current taste is weighed by
-    how well one Beta explains the votes before it, and another the votes after it, times the prior chance of a
-    change (`change_rate` per vote). The estimate is the weighted mean of the (age-faded) posteriors after each
-    start, so a run of contrary votes overturns a long record quickly, and one vote the other way after it undoes a
-    false alarm. Where the change lies depends on the votes alone, not on their age: silence changes nothing.
-    The spread is the mixture's standard deviation: how far the votes leave the usefulness open.
+    Bayesian change-point detection for the latest change: `units` are the older votes summed, then each recent
+    vote in the order cast. Each possible start of the current taste is weighed by how well one Beta explains the
+    votes before it and another the votes after it, times the prior chance of a change (`change_rate`); a start
+    needs `change_run` votes after it, so a couple of noisy votes cannot overturn a record. The estimate is the
+    weighted mean of the (age-faded) posteriors after each start; where the change lies depends on the votes alone,
+    not on their age. The spread is the mixture's standard deviation, the worth its chance to clear the cut.
     """
     alpha, beta = prior
-    said = _RunningTally.of(votes, lambda vote: 1.0)
-    faded = _RunningTally.of(votes, lambda vote: decay((now - vote.occurred_at).total_seconds() / 86400, params))
-    count = len(votes)
-    change, stay = math.log(params.change_rate), math.log1p(-params.change_rate)
+    up, down, up_faded, down_faded = [0.0], [0.0], [0.0], [0.0]
+    for unit in units:
+        up.append(up[-1] + unit.up)
+        down.append(down[-1] + unit.down)
+        up_faded.append(up_faded[-1] + unit.up_faded)
+        down_faded.append(down_faded[-1] + unit.down_faded)
+    last = len(units)
+    starts = [0, *(s for s in range(1, last) if last - s >= params.change_run)]
+    change = math.log(params.change_rate)
     scores = [
-        (count - start) * stay
+        _log_beta_evidence(up[start], down[start], alpha, beta)
+        + _log_beta_evidence(up[last] - up[start], down[last] - down[start], alpha, beta)
         + (change if start else 0.0)
-        + _log_beta_evidence(*said.between(0, start), alpha, beta)
-        + _log_beta_evidence(*said.between(start, count), alpha, beta)
-        for start in range(count + 1)
+        for start in starts
     ]
     top = max(scores)
     weights = [math.exp(score - top) for score in scores]
-    total = sum(weights)
-    usefulness = amount = second_moment = 0.0
-    for start, weight in enumerate(weights):
-        up, down = faded.between(start, count)
-        pseudo_votes = alpha + beta + up + down
-        mean = (alpha + up) / pseudo_votes
-        usefulness += weight / total * mean
-        second_moment += weight / total * (mean * (1 - mean) / (pseudo_votes + 1) + mean**2)
-        amount += weight / total * sum(said.between(start, count))
-    likeliest = max(range(count + 1), key=lambda start: weights[start])
+    norm = sum(weights)
+    usefulness = second_moment = said = worth = 0.0
+    for start, weight in zip(starts, weights, strict=True):
+        share = weight / norm
+        if share < 1e-9:
+            continue  # a start the votes rule out contributes nothing
+        a = alpha + max(up_faded[last] - up_faded[start], 0.0)
+        b = beta + max(down_faded[last] - down_faded[start], 0.0)
+        mean = a / (a + b)
+        usefulness += share * mean
+        second_moment += share * (mean * (1 - mean) / (a + b + 1) + mean**2)
+        said += share * (up[last] - up[start] + down[last] - down[start])
+        worth += share * _above(a, b, params.comment_below)
+    likeliest = starts[max(range(len(starts)), key=lambda i: weights[i])]
+    changed = weights[0] < norm / 2
     spread = math.sqrt(max(second_moment - usefulness**2, 0.0))
-    return _Estimate(usefulness, amount, likeliest if weights[0] < total / 2 else 0, spread)
+    first = likeliest if changed else 0
+    regime = _Tally(
+        up[last] - up[first],
+        down[last] - down[first],
+        max(up_faded[last] - up_faded[first], 0.0),
+        max(down_faded[last] - down_faded[first], 0.0),
+    )
+    set_aside = round(up[first] + down[first]) if changed else 0
+    return _Estimate(usefulness, said, set_aside, spread, worth, regime)
+
+
+def _above(alpha: float, beta: float, cut: float) -> float:
+    """P(p ≥ cut) for p ~ Beta(α, β), by the normal approximation (exact enough to rank and to share reviews)."""
+    mean = alpha / (alpha + beta)
+    spread = math.sqrt(alpha * beta / ((alpha + beta) ** 2 * (alpha + beta + 1)))
+    if spread <= 0:
+        return float(mean >= cut)
+    return 0.5 * (1 - math.erf((cut - mean) / (spread * math.sqrt(2))))
+
+
+def _beta_like(mean: float, spread: float) -> tuple[float, float] | None:
+    """The Beta(α, β) with this mean and standard deviation (for sampling), None when it has no spread."""
+    if spread <= 0 or not 0 < mean < 1:
+        return None
+    strength = max(mean * (1 - mean) / spread**2 - 1, 0.5)
+    return round(mean * strength, 3), round((1 - mean) * strength, 3)
 
 
 def _in_doubt(estimate: _Estimate, delivery: Delivery, muted: bool, pinned: bool, params: LearningParameters) -> bool:
@@ -275,31 +532,9 @@ def _in_doubt(estimate: _Estimate, delivery: Delivery, muted: bool, pinned: bool
         return False
     if not enough(estimate.said, params.min_evidence):
         return False
-    below_cut = 0.5 * (1 + math.erf((params.comment_below - estimate.usefulness) / (estimate.spread * math.sqrt(2))))
     if delivery == "comment":
-        return below_cut >= params.hold_back_chance
-    return 1 - below_cut >= params.ask_chance
-
-
-@dataclass(frozen=True, slots=True)
-class _RunningTally:
-    """Running sums of trust-weighted votes for and against, so any stretch of votes sums in constant time."""
-
-    up: list[float]
-    down: list[float]
-
-    @classmethod
-    def of(cls, votes: Sequence[Vote], factor: Callable[[Vote], float]) -> _RunningTally:
-        up, down = [0.0], [0.0]
-        for vote in votes:
-            weight = vote.weight * abs(vote.sign) * factor(vote)
-            up.append(up[-1] + (weight if vote.sign > 0 else 0.0))
-            down.append(down[-1] + (0.0 if vote.sign > 0 else weight))
-        return cls(up, down)
-
-    def between(self, first: int, last: int) -> tuple[float, float]:
-        """Votes for and against among votes[first:last]."""
-        return self.up[last] - self.up[first], self.down[last] - self.down[first]
+        return 1 - estimate.worth >= params.hold_back_chance
+    return estimate.worth >= params.ask_chance
 
 
 def _log_beta_evidence(up: float, down: float, alpha: float, beta: float) -> float:
@@ -308,18 +543,22 @@ def _log_beta_evidence(up: float, down: float, alpha: float, beta: float) -> flo
         math.lgamma(alpha + up)
         + math.lgamma(beta + down)
         - math.lgamma(alpha + beta + up + down)
-        - math.lgamma(alpha)
-        - math.lgamma(beta)
-        + math.lgamma(alpha + beta)
+        + _log_beta_norm(alpha, beta)
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _log_beta_norm(alpha: float, beta: float) -> float:
+    return math.lgamma(alpha + beta) - math.lgamma(alpha) - math.lgamma(beta)
+
+
 def _prior_pseudo_votes(prior: RulePrior, params: LearningParameters) -> tuple[float, float]:
-    """Beta(α, β) prior: even and weak by default, leaning the way other teams voted when they did."""
+    """Beta(α, β) prior: close to the defaults' presumption that a rule they comment on is worth it, leaning the way
+    other teams voted when they did (so a handful of votes leaves a rule near where it started)."""
     strength = params.prior_strength
-    if prior.positive + prior.negative <= 0:
-        return strength / 2, strength / 2
-    lean = (prior.positive + 1) / (prior.positive + prior.negative + 2)
+    lean = params.default_usefulness
+    if prior.positive + prior.negative > 0:
+        lean = (prior.positive + strength * lean) / (prior.positive + prior.negative + strength)
     return strength * lean, strength * (1 - lean)
 
 
@@ -337,95 +576,33 @@ def _delivery(default: Delivery, usefulness: float, said: float, muted: bool, pa
     return "comment"
 
 
-def _threshold(meta: RuleMeta, start: float, votes: Sequence[Vote], params: LearningParameters) -> float:
-    """Replay the rule's votes in order; after each, move toward the threshold that best fits them, one bounded
-    step at a time, never past the rule's hard bounds."""
-    unit = _FLOAT_UNIT if meta.lower_is_worse else _INTEGER_UNIT
-    step = max(unit, params.threshold_step * (meta.threshold or start))
-    direction = -1.0 if meta.lower_is_worse else 1.0  # work as if higher were always worse
-    threshold = start
-    seen: list[Vote] = []
-    for vote in votes:
-        if vote.value is None:
-            continue
-        seen.append(vote)
-        weighted = [
-            (
-                direction * v.value,
-                v.sign,
-                v.weight * decay((vote.occurred_at - v.occurred_at).total_seconds() / 86400, params),
-            )
-            for v in seen
-            if v.value is not None
-        ]
-        if not enough(sum(w * abs(s) for _, s, w in weighted), params.min_evidence):
-            continue
-        target = direction * _best_threshold(weighted, direction * threshold, unit, params.threshold_margin)
-        threshold += max(-step, min(step, target - threshold))
-        if meta.bounds is not None:
-            threshold = _clamp(threshold, meta.bounds)
-    return round(threshold, 2) if meta.lower_is_worse else float(round(threshold))
-
-
-def _best_threshold(
-    weighted: Sequence[tuple[float, float, float]], current: float, unit: float, margin: float
-) -> float:
-    """The threshold that reports what the team wants and spares what it accepts, if it beats the current one by
-    `margin` votes (closest to the current one on a tie). A finding is reported when its value exceeds it."""
-    candidates = {current}
-    for value, sign, _ in weighted:
-        candidates.add(value if sign < 0 else value - unit)
-
-    def loss(threshold: float) -> tuple[float, float]:
-        missed = sum(w * abs(s) for v, s, w in weighted if s > 0 and v <= threshold)
-        unwanted = sum(w for v, s, w in weighted if s < 0 and v > threshold)
-        return round(missed + unwanted, 9), abs(threshold - current)
-
-    best = min(candidates, key=loss)
-    return best if loss(best)[0] <= loss(current)[0] - margin + EVIDENCE_TOLERANCE else current
-
-
-def _probe(
-    meta: RuleMeta, threshold: float | None, delivery: Delivery, votes: Sequence[Vote], params: LearningParameters
-) -> float | None:
-    """Where to explore below a metric threshold, unless the team has already refused what probing found."""
-    if not meta.is_metric or threshold is None or delivery != "comment" or params.exploration_rate <= 0:
-        return None
-    probe = threshold / params.probe_ratio if meta.lower_is_worse else threshold * params.probe_ratio
-    band = [v for v in votes if v.value is not None and not meta.exceeds(v.value, threshold)]
-    refused = sum(1 for v in band if v.sign < 0)
-    if refused >= 2 and not any(v.sign > 0 for v in band):
-        return None
-    return round(probe, 2)
-
-
 def _with_weights(
-    strategy: Strategy, evidence: Mapping[str, _Evidence], catalogue: Mapping[str, RuleMeta], params: LearningParameters
+    strategy: Strategy, regimes: Mapping[str, _Tally], catalogue: Mapping[str, RuleMeta], params: LearningParameters
 ) -> Strategy:
     """Dimensions the team values weigh more in the overall score (half to one and a half times the default)."""
     weights = dict(strategy.weights)
     for dimension in Dimension:
         if f"weights.{dimension.value}" in strategy.pinned:
             continue
-        found = [e for rule, e in evidence.items() if rule in catalogue and catalogue[rule].dimension is dimension]
-        total = sum(e.total for e in found)
+        found = [t for rule, t in regimes.items() if rule in catalogue and catalogue[rule].dimension is dimension]
+        total = sum(t.faded for t in found)
         if not enough(total, params.min_evidence):
             continue
-        usefulness = sum(e.positive for e in found) / total
+        usefulness = sum(t.up_faded for t in found) / total
         weights[dimension] = round(weights[dimension] * (0.5 + usefulness), 3)
     return strategy.model_copy(update={"weights": weights})
 
 
-def _with_budget(strategy: Strategy, evidence: Mapping[str, _Evidence], params: LearningParameters) -> Strategy:
+def _with_budget(strategy: Strategy, regimes: Mapping[str, _Tally], params: LearningParameters) -> Strategy:
     """Fewer comments per review for a team that finds most of those it still gets not worth reading."""
     if "comment_budget" in strategy.pinned:
         return strategy
     rules = strategy.rules
-    commenting = [e for rule, e in evidence.items() if rule not in rules or rules[rule].delivery == "comment"]
-    total = sum(e.total for e in commenting)
+    commenting = [t for rule, t in regimes.items() if rule not in rules or rules[rule].delivery == "comment"]
+    total = sum(t.faded for t in commenting)
     if total < _BUDGET_EVIDENCE:
         return strategy
-    usefulness = sum(e.positive for e in commenting) / total
+    usefulness = sum(t.up_faded for t in commenting) / total
     if usefulness >= 0.5:
         return strategy
     budget = max(_MIN_BUDGET, math.floor(strategy.comment_budget * usefulness / 0.5))
@@ -437,31 +614,31 @@ def _clamp(value: float, bounds: tuple[float, float]) -> float:
 
 
 def collective_priors(
-    signals_by_repository: Mapping[str, Sequence[Signal]],
+    ledgers: Mapping[str, Ledger],
     catalogue: Mapping[str, RuleMeta],
     *,
     params: LearningParameters,
     now: datetime,
-    ignored_actors: frozenset[str] = frozenset(),
 ) -> CollectivePriors:
-    """Per rule, across repositories: weighted votes for and against, and the median threshold teams settled on."""
+    """Per rule, across repositories: weighted votes for and against (how useful teams found it), and the median
+    threshold teams settled on. Counts and numbers only, never code."""
     positive: dict[str, float] = defaultdict(float)
     negative: dict[str, float] = defaultdict(float)
     repositories: dict[str, int] = defaultdict(int)
     thresholds: dict[str, list[float]] = defaultdict(list)
     base = Strategy.default()
-    no_collective = params.model_copy(update={"collective": False})
-    for signals in signals_by_repository.values():
-        learned = learn(base, signals, catalogue, params=no_collective, now=now, ignored_actors=ignored_actors)
-        evidence = _evidence(collect_votes(since_last_reset(signals), params, ignored_actors), params, now)
-        for rule_id, record in learned.learned.items():
-            found = evidence.get(rule_id)
-            if found is None:
+    alone = params.model_copy(update={"collective": False})
+    for ledger in ledgers.values():
+        learned = learn_from(base, ledger, catalogue, params=alone, now=now)
+        for rule_id, record in learned.strategy.learned.items():
+            votes = record.up + record.down + record.fixed + record.ignored + record.resolved
+            if votes == 0:
                 continue
-            positive[rule_id] += found.positive
-            negative[rule_id] += found.negative
+            up, down = learned.regimes.get(rule_id, (0.0, 0.0))
+            positive[rule_id] += up
+            negative[rule_id] += down
             repositories[rule_id] += 1
-            if record.threshold_to is not None and enough(found.total, params.min_evidence):
+            if record.threshold_to is not None and votes >= params.min_evidence:
                 thresholds[rule_id].append(record.threshold_to)
     return CollectivePriors(
         {

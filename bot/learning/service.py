@@ -1,27 +1,34 @@
-"""The App's learned strategies: computed from the log and the collective priors, cached until the log grows."""
+"""The App's learned strategies: each repository's log folded into a ledger as it grows, learned off the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import Any, TypeVar
 
 from bot.engine.config import ToastyConfig
 from bot.engine.grader import known_rules
 from bot.engine.strategy import Strategy, resolve_strategy
-from bot.learning.learner import CollectivePriors, apply_priors, collective_priors, learn
+from bot.learning.learner import CollectivePriors, Learned, Reviewer, apply_priors, collective_priors, learn_from
+from bot.learning.ledger import Ledger
 from bot.learning.params import LearningParameters
 from bot.learning.votes import Signal
 from bot.store import feedback
 from bot.store.db import Database
-from bot.store.models import Feedback, utcnow
+from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
+PAGE = 1_000
+"""Log entries read per query while folding: each page is folded off the loop before the next is read."""
+_T = TypeVar("_T")
 
-def as_signal(row: Feedback) -> Signal:
-    """A log row as the learner reads it."""
+
+def as_signal(row: Any) -> Signal:
+    """A log row (an ORM row or a row of `feedback.LEARNED_COLUMNS`) as the learner reads it."""
     return Signal(
         id=row.id,
         repository=row.repository,
@@ -37,7 +44,10 @@ def as_signal(row: Feedback) -> Signal:
 
 
 class LearningService:
-    """Strategies per repository: defaults ◀ collective ◀ learned ◀ the repository's config."""
+    """Strategies per repository: defaults ◀ collective ◀ learned ◀ the repository's config.
+
+    Each repository's log is folded into a `Ledger` once and then only its new entries are; folding and learning
+    run on one worker thread, never on the event loop, so a busy repository cannot stall webhook acknowledgements."""
 
     def __init__(
         self,
@@ -51,7 +61,10 @@ class LearningService:
         self.params = params
         self.ignored_actors = ignored_actors
         self.priors = CollectivePriors()
-        self._cache: dict[tuple[str, str], tuple[int, Strategy]] = {}
+        self._cache: dict[tuple[str, str], tuple[int, Learned]] = {}
+        self._ledgers: dict[str, Ledger] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="toasty-learning")
 
     async def strategy_for(
         self, repository: str, config: ToastyConfig | None, now: datetime | None = None, *, for_grading: bool = False
@@ -62,33 +75,58 @@ class LearningService:
         what a dashboard or an API caller with another config happened to ask for."""
         base = Strategy.default()
         if self.params.collective:
-            base = apply_priors(base, self.priors, known_rules(base))
+            base = apply_priors(base, self.priors, known_rules(base), self.params)
         configured = resolve_strategy(config, base=base)
         if config is not None and not config.learning:
             return configured
-        learned = await self._learned(repository, configured, now)
+        learned = (await self._learned(repository, configured, now)).strategy
         if for_grading:
             await self._remember(repository, learned)
         return learned
 
-    async def _learned(self, repository: str, configured: Strategy, now: datetime | None) -> Strategy:
-        upto = await feedback.latest_id(self.database, repository)
-        key = (repository, configured.digest)
-        cached = self._cache.get(key)
-        if cached is not None and cached[0] == upto and now is None:
-            return cached[1]
-        signals = [as_signal(row) for row in await feedback.log(self.database, repository)]
-        learned = learn(
-            configured,
-            signals,
-            known_rules(configured),
-            params=self.params,
-            now=now or utcnow(),
-            ignored_actors=self.ignored_actors,
-            priors=self.priors,
-        )
-        self._cache[key] = (upto, learned)
-        return learned
+    async def reviewers(self, repository: str, now: datetime | None = None) -> Mapping[str, Reviewer]:
+        """How much each person's votes count in this repository, by login (for its maintainers: `toasty strategy
+        show`; the check run and the strategy document name nobody)."""
+        base = apply_priors(Strategy.default(), self.priors, known_rules(Strategy.default()), self.params)
+        return (await self._learned(repository, base, now)).reviewers
+
+    async def _learned(self, repository: str, configured: Strategy, now: datetime | None) -> Learned:
+        lock = self._locks.setdefault(repository, asyncio.Lock())
+        async with lock:
+            ledger = await self._folded(repository)
+            key = (repository, configured.digest)
+            cached = self._cache.get(key)
+            if cached is not None and cached[0] == ledger.upto and now is None:
+                return cached[1]
+            learned = await self._off_loop(
+                learn_from,
+                configured,
+                ledger,
+                known_rules(configured),
+                params=self.params,
+                now=now or utcnow(),
+                priors=self.priors,
+            )
+            self._cache[key] = (ledger.upto, learned)
+            return learned
+
+    async def _folded(self, repository: str) -> Ledger:
+        """The repository's ledger with every log entry folded in, reading only what is new since last time."""
+        ledger = self._ledgers.get(repository)
+        if ledger is None:
+            ledger = self._ledgers[repository] = Ledger(self.params, self.ignored_actors)
+        while True:
+            rows = await feedback.log_page(self.database, repository, ledger.upto, PAGE)
+            if not rows:
+                return ledger
+            await self._off_loop(ledger.fold, [as_signal(row) for row in rows])
+            if len(rows) < PAGE:
+                return ledger
+
+    async def _off_loop(self, work: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """Run CPU-heavy learning on the learning thread, so the event loop keeps answering webhooks."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._worker, lambda: work(*args, **kwargs))
 
     async def _remember(self, repository: str, strategy: Strategy) -> None:
         changed = await feedback.save_snapshot(self.database, repository, strategy.feedback_upto, strategy.to_json())
@@ -96,24 +134,26 @@ class LearningService:
             self.on_update()
 
     async def refresh_priors(self, now: datetime | None = None) -> CollectivePriors:
-        """Recompute the collective priors from every repository's log (per-rule counts and thresholds only)."""
+        """Recompute the collective priors from every repository's ledger (per-rule counts and thresholds only)."""
         if not self.params.collective:
             return self.priors
-        by_repository: dict[str, list[Signal]] = defaultdict(list)
-        for row in await feedback.log(self.database, installed_only=True):
-            by_repository[row.repository].append(as_signal(row))
-        self.priors = collective_priors(
-            by_repository,
-            known_rules(Strategy.default()),
-            params=self.params,
-            now=now or utcnow(),
-            ignored_actors=self.ignored_actors,
+        installed = await feedback.repositories_with_feedback(self.database, installed_only=True)
+        for repository in installed:
+            async with self._locks.setdefault(repository, asyncio.Lock()):
+                await self._folded(repository)
+        ledgers = {repository: self._ledgers[repository] for repository in installed if repository in self._ledgers}
+        self.priors = await self._off_loop(
+            collective_priors, ledgers, known_rules(Strategy.default()), params=self.params, now=now or utcnow()
         )
         self._cache.clear()
-        log.info("collective priors refreshed from %d repositories", len(by_repository))
+        log.info("collective priors refreshed from %d repositories", len(ledgers))
         return self.priors
 
     def forget(self, repository: str) -> None:
         """Drop cached strategies of a repository (after a reset)."""
         for key in [key for key in self._cache if key[0] == repository]:
             del self._cache[key]
+
+    def close(self) -> None:
+        """Stop the learning thread (after the App stops)."""
+        self._worker.shutdown(wait=False, cancel_futures=True)

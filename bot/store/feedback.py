@@ -87,15 +87,29 @@ def _fields(signal: NewSignal) -> dict[str, object]:
     return {name: getattr(signal, name) for name in NewSignal.__dataclass_fields__}
 
 
-async def log(database: Database, repository: str | None = None, *, installed_only: bool = False) -> list[Feedback]:
-    """The log (one repository's, or everyone's; only of repositories the App is installed on), oldest first."""
-    query = select(Feedback).order_by(Feedback.id)
+LEARNED_COLUMNS = (
+    Feedback.id,
+    Feedback.repository,
+    Feedback.rule,
+    Feedback.fingerprint,
+    Feedback.value,
+    Feedback.actor,
+    Feedback.association,
+    Feedback.signal,
+    Feedback.content,
+    Feedback.occurred_at,
+)
+"""What learning reads of a log entry."""
+
+
+async def log_page(database: Database, repository: str | None, after: int, limit: int) -> list[Any]:
+    """Up to `limit` log entries after entry `after` (one repository's, or everyone's), oldest first, as plain rows
+    of LEARNED_COLUMNS: learning folds the log in pages, without building an object per entry."""
+    query = select(*LEARNED_COLUMNS).where(Feedback.id > after).order_by(Feedback.id).limit(limit)
     if repository is not None:
         query = query.where(Feedback.repository == repository)
-    if installed_only:  # collective priors: nobody sways every tenant's defaults through a repository never installed
-        query = query.where(func.lower(Feedback.repository).in_(installed()))
     async with database.session() as session:
-        return list(await session.scalars(query))
+        return list(await session.execute(query))
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,8 +305,11 @@ async def snapshots(database: Database, repository: str) -> list[StrategySnapsho
         return list(rows)
 
 
-async def repositories_with_feedback(database: Database) -> list[str]:
-    """Every repository that has a feedback log."""
+async def repositories_with_feedback(database: Database, *, installed_only: bool = False) -> list[str]:
+    """Every repository that has a feedback log (only those the App is installed on, when asked)."""
+    query = select(Feedback.repository).distinct().order_by(Feedback.repository)
+    if installed_only:  # collective priors: nobody sways every tenant's defaults through a repository never installed
+        query = query.where(func.lower(Feedback.repository).in_(installed()))
     async with database.session() as session:
-        rows = await session.scalars(select(Feedback.repository).distinct().order_by(Feedback.repository))
+        rows = await session.scalars(query)
         return list(rows)

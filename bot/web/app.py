@@ -93,6 +93,7 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
         if scheduler.running:
             scheduler.shutdown(wait=False)
         await runner.stop()
+        learning.close()
         await session.close()
         if own_pool:
             executor.shutdown(wait=True, cancel_futures=True)

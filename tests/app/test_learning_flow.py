@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
+from benchmarks.learning import as_new_signal, synthetic_log
 from bot.engine.strategy import parse_strategy
 from bot.jobs.reactions import poll_reactions
 from bot.report.comment import parse_marker
@@ -258,3 +260,29 @@ async def test_a_command_waits_out_github_being_down(
     answers = [c for c in pull.review_comments.values() if c.in_reply_to_id == evaluate.id]
     assert len(answers) == 1  # explained exactly once either way
     assert [e.signal for e in await log(toasty)].count("explain") == 1
+
+
+async def test_webhooks_are_acknowledged_while_a_big_strategy_is_learned(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    busy = synthetic_log(20_000, "octo/busy")
+    await feedback.append(toasty.database, [as_new_signal(signal) for signal in busy])
+    learning = toasty.app[CONTEXT].learning
+    computing = asyncio.create_task(learning.strategy_for("octo/busy", None))
+    repo = fake_github.add_repo("octo/demo")
+    pull = repo.add_pull(base_files={"app/util.py": UTIL}, changes={"app/risky.py": RISKY}, author="maintainer")
+    await asyncio.sleep(0.05)  # the strategy is being read and folded now
+    record = await fake_github.deliver(
+        fake_github.webhook("pull_request", "opened.payload", pull=pull), toasty.webhook_url
+    )
+    assert record.status_code == 202
+    assert not computing.done()  # answered while 20,000 log entries were still being learned from, off the loop
+    strategy = await computing
+    assert strategy.feedback_upto == max(signal_id for signal_id in await _ids(toasty, "octo/busy"))
+    assert strategy.learned  # and it learned from them
+    await toasty.settle()
+
+
+async def _ids(toasty: RunningApp, repository: str) -> list[int]:
+    async with toasty.database.session() as session:
+        return list(await session.scalars(select(Feedback.id).where(Feedback.repository == repository)))

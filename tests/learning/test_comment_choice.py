@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.commenting import Commentable, choose_comments
 from bot.engine import ChangedFile, PullRequestGrade, grade_change
 from bot.engine.models import Delivery
@@ -85,11 +88,71 @@ def test_quietened_rules_get_no_comments_without_exploration() -> None:
     assert "documentation.function-docstring" not in rules_commented(plan)
 
 
-def test_exploration_asks_about_the_rule_the_team_has_not_voted_on_for_longest() -> None:
-    quiet = {"documentation.function-docstring": ("annotation", 60), "reliability.mutable-default": ("annotation", 2)}
-    commented = rules_commented(strategy(quiet, exploration=1.0))
-    assert commented[-1] == "documentation.function-docstring (exploring)"  # less severe, but longest unheard
-    assert sum("(exploring)" in rule for rule in commented) == 1
+def asking(chances: dict[str, tuple[float, tuple[float, float]]], **update: object) -> Strategy:
+    """The defaults with these rules quietened by learning: (chance they are worth a comment, Beta posterior)."""
+    base = Strategy.default()
+    rules = dict(base.rules)
+    learned = {}
+    for rule, (chance, posterior) in chances.items():
+        rules[rule] = rules[rule].model_copy(update={"delivery": "annotation"})
+        learned[rule] = LearnedRule(
+            usefulness=posterior[0] / sum(posterior),
+            evidence=5.0,
+            delivery_to="annotation",
+            worth_chance=chance,
+            posterior=posterior,
+            in_doubt=chance >= 0.33,
+        )
+    return base.model_copy(update={"rules": rules, "learned": learned, **update})
+
+
+def explored(plan: Strategy, seed: str) -> list[str]:
+    chosen = choose_comments(graded(plan), {PATH: EVERY_LINE}, set(), plan, seed=seed)
+    return [target.finding.rule for target in chosen if target.exploring]
+
+
+def test_exploration_goes_where_usefulness_could_be_high_not_round_robin() -> None:
+    plan = asking(
+        {"documentation.function-docstring": (0.0, (1.0, 30.0)), "reliability.mutable-default": (0.0, (6.0, 6.0))},
+        exploration=1.0,
+    )
+    picks = [rule for index in range(60) for rule in explored(plan, f"head-{index}")]
+    assert len(picks) == 60  # one exploration comment per review
+    assert picks.count("reliability.mutable-default") >= 54  # the uncertain rule, not the firmly refused one
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.floats(0.0, 0.95))
+def test_a_quietened_rule_in_doubt_is_asked_about_in_the_share_of_reviews_its_chance_says(chance: float) -> None:
+    plan = asking({"reliability.mutable-default": (chance, (2.0, 2.0))})
+    asked = sum(bool(explored(plan, f"head-{index}")) for index in range(300)) / 300
+    if chance >= 0.33:  # in doubt: asked with its chance (Thompson sampling)
+        assert abs(asked - chance) < 0.08
+    else:  # settled: left to exploration, which this strategy does not allow
+        assert asked == 0
+
+
+def test_one_question_per_review_and_never_about_what_the_team_muted() -> None:
+    both = asking(
+        {"reliability.mutable-default": (1.0, (9.0, 1.0)), "documentation.function-docstring": (1.0, (9.0, 1.0))}
+    )
+    assert len(explored(both, "head-sha")) == 1
+    muted = both.model_copy(
+        update={"learned": {rule: record.model_copy(update={"muted": True}) for rule, record in both.learned.items()}}
+    )
+    assert explored(muted, "head-sha") == []
+
+
+def test_a_probe_below_the_threshold_is_asked_beyond_the_comment_budget() -> None:
+    base = Strategy.default()
+    rules = dict(base.rules)
+    rules["complexity.cyclomatic"] = rules["complexity.cyclomatic"].model_copy(update={"threshold": 1.0, "probe": 0.5})
+    record = LearnedRule(usefulness=0.9, evidence=9.0, probe_chance=1.0, probe_posterior=(5.0, 1.0))
+    plan = base.model_copy(update={"rules": rules, "learned": {"complexity.cyclomatic": record}, "comment_budget": 1})
+    chosen = choose_comments(graded(plan), {PATH: EVERY_LINE}, set(), plan, seed="head-sha")
+    assert [(t.finding.rule, t.exploring) for t in chosen][-1] == ("complexity.cyclomatic", True)
+    assert chosen[-1].finding.delivery == "probe"
+    assert sum(not t.exploring for t in chosen) == 1  # the budget still holds for ordinary comments
 
 
 def test_a_rule_in_doubt_asks_once_per_review() -> None:
@@ -102,26 +165,14 @@ def test_a_rule_in_doubt_asks_once_per_review() -> None:
     assert annotated.count("documentation.function-docstring") == 4  # the rest stay in the check run
 
 
-def test_a_quietened_rule_in_doubt_is_asked_about_once_per_review() -> None:
-    quiet = {"reliability.mutable-default": ("annotation", 2), "documentation.function-docstring": ("annotation", 2)}
-    assert not any("(exploring)" in rule for rule in rules_commented(strategy(quiet)))
-    doubted = strategy(quiet, doubted=frozenset(quiet))
-    questions = [rule for rule in rules_commented(doubted) if "(exploring)" in rule]
-    assert questions == ["reliability.mutable-default (exploring)"]  # one question per review, the weightiest
-
-
-def test_exploration_asks_first_about_a_quiet_rule_in_doubt_the_review_did_not_ask_about() -> None:
-    quiet = {
-        "documentation.function-docstring": ("annotation", 60),
-        "reliability.mutable-default": ("annotation", 2),
-        "security.eval": ("annotation", 1),
-    }
-    doubted = frozenset({"reliability.mutable-default", "security.eval"})
-    commented = rules_commented(strategy(quiet, doubted=doubted, exploration=1.0))
-    assert commented[-2:] == ["security.eval (exploring)", "reliability.mutable-default (exploring)"]
-
-
 def test_exploration_never_overrides_what_the_repository_pinned() -> None:
     plan = strategy({"documentation.function-docstring": ("silent", 60)}, exploration=1.0)
     plan = plan.model_copy(update={"pinned": frozenset({"rules.documentation.function-docstring.delivery"})})
     assert not any("(exploring)" in rule for rule in rules_commented(plan))
+
+
+def test_a_question_takes_a_place_in_a_full_budget() -> None:
+    plan = asking({"documentation.function-docstring": (1.0, (9.0, 1.0))}, comment_budget=2)
+    chosen = choose_comments(graded(plan), {PATH: EVERY_LINE}, set(), plan, seed="head-sha")
+    assert len(chosen) == 2  # the budget holds …
+    assert [t.finding.rule for t in chosen if t.exploring] == ["documentation.function-docstring"]  # … and asks
