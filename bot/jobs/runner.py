@@ -1,8 +1,8 @@
 """An in-process job runner over the deliveries table: bounded concurrency, nothing lost across restarts.
 
 Jobs are plain async functions of one recorded delivery, so a distributed task queue on the same database can
-replace this runner without touching them. A delivery left `processing` by a crash, `queued`, or waiting to be
-retried is picked up again when the runner starts.
+replace this runner without touching them. A delivery left unfinished by a crash, queued, or waiting to be retried
+is picked up again when the runner starts (at once on SQLite, which no other process serves).
 """
 
 from __future__ import annotations
@@ -64,6 +64,10 @@ class JobRunner:
 
     async def start(self) -> int:
         """Start the workers and requeue what a previous run left unfinished; returns how many."""
+        if self.database.one_process:
+            orphaned = await deliveries.release_all(self.database)  # no other process holds them: a crash left them
+            if orphaned:
+                log.info("took back %d deliveries a previous run of this process was working on", orphaned)
         pending = await deliveries.unfinished(self.database)
         for delivery_id, not_before in pending:
             self.schedule(delivery_id, not_before)

@@ -48,6 +48,12 @@ class Database:
         self._lock_engine: AsyncEngine | None = None
         """Connections that hold long advisory locks, outside the pool the work itself needs (opened per lock)."""
 
+    @property
+    def one_process(self) -> bool:
+        """Whether only this process serves the database (SQLite): whatever it finds claimed at start, a process that
+        is gone claimed. PostgreSQL is shared by replicas."""
+        return not self.url.startswith("postgresql")
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction: committed when the block ends, rolled back if it raises."""
@@ -90,7 +96,7 @@ class Database:
     async def exclusive(self, name: str) -> AsyncIterator[bool]:
         """Whether this process holds the named lock for the block: with several replicas on one PostgreSQL, only
         one runs a scheduled job at a time (a session advisory lock). SQLite serves one process: always held."""
-        if not self.url.startswith("postgresql"):
+        if self.one_process:
             yield True
             return
         key = _lock_key(name)
@@ -107,7 +113,7 @@ class Database:
     async def locked(self, name: str) -> AsyncIterator[None]:
         """Hold the named lock for the block, waiting for it: with several replicas on one PostgreSQL, one at a time
         (a session advisory lock on a connection of its own). SQLite serves one process: in-process locks suffice."""
-        if not self.url.startswith("postgresql"):
+        if self.one_process:
             yield
             return
         key = _lock_key(name)

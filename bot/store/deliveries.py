@@ -221,6 +221,18 @@ async def release(database: Database, replica: str) -> int:
     return result.rowcount
 
 
+async def release_all(database: Database) -> int:
+    """Free every claim, whoever made it: for a database only one process serves (SQLite), where a claim found at
+    start was left by a process that is gone."""
+    async with database.begin() as connection:
+        result = await connection.execute(
+            update(Delivery)
+            .where(Delivery.claimed_by.is_not(None), Delivery.state.in_(UNFINISHED))
+            .values(claimed_by=None, lease_until=None)
+        )
+    return result.rowcount
+
+
 async def reschedule(database: Database, delivery_id: str, delay: timedelta, reason: str) -> datetime:
     """Put a delivery back for later (a rate limit, GitHub unavailable); the attempt is counted. Returns when."""
     when = utcnow() + delay
