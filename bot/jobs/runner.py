@@ -2,7 +2,8 @@
 
 Jobs are plain async functions of one recorded delivery, so a distributed task queue on the same database can
 replace this runner without touching them. A delivery left unfinished by a crash, queued, or waiting to be retried
-is picked up again when the runner starts (at once on SQLite, which no other process serves).
+is picked up again when the runner starts (at once on SQLite, which no other process serves). What a failed attempt
+leads to is decided by the retry policy (`bot.jobs.retry`), applied here and nowhere else.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot.github.client import GitHubUnavailable, RetryLater
+from bot.jobs.retry import MAX_FAILURES, Budget, GiveUp, decide
 from bot.metrics import Metrics
 from bot.store import deliveries
 from bot.store.db import Database
@@ -25,18 +26,14 @@ from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 4
-"""Attempts at a delivery GitHub keeps failing (5xx, network errors); the last one is told it is the last."""
-UNAVAILABLE_DELAYS = (30.0, 120.0, 600.0)
-"""When GitHub keeps failing: wait this long before the second, third and fourth attempt."""
-MAX_RESCHEDULES = 20
-"""Rate-limit waits are not failures, but a delivery rescheduled this often is given up."""
 LEASE = timedelta(minutes=15)
 """How long a replica's claim on a delivery lasts; a grading takes seconds, a crash leaves it to others after this."""
 SWEEP_AFTER = timedelta(seconds=60)
 """A delivery received this long ago and still unclaimed is swept up by whichever replica looks."""
 
-Work = Callable[[PendingDelivery, bool], Awaitable[None]]
+Work = Callable[[PendingDelivery], Awaitable[None]]
+GiveUpHook = Callable[[PendingDelivery, str], Awaitable[None]]
+"""Told when a delivery is given up, with why: what it leaves on GitHub (a check run in progress) is closed."""
 
 
 class JobRunner:
@@ -46,12 +43,15 @@ class JobRunner:
         self,
         database: Database,
         work: Work,
+        *,
         concurrency: int = 4,
         replica: str | None = None,
         metrics: Metrics | None = None,
+        give_up: GiveUpHook | None = None,
     ) -> None:
         self.database = database
         self.work = work
+        self.give_up = give_up
         self.concurrency = concurrency
         self.replica = replica or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.metrics = metrics
@@ -169,34 +169,36 @@ class JobRunner:
 
     async def _attempt(self, delivery: PendingDelivery) -> None:
         delivery_id = delivery.id
-        final = delivery.attempts + 1 >= MAX_ATTEMPTS
+        if delivery.failures >= MAX_FAILURES:  # every attempt so far ended in a crash: this one may cause them
+            await self._abandon(delivery, f"interrupted {delivery.failures} times without finishing")
+            return
         try:
-            await self._work(delivery, final)
-        except RetryLater as wait:
-            self._count(delivery, "retry")
-            if delivery.attempts + 1 >= MAX_RESCHEDULES:
-                await deliveries.finish(self.database, delivery_id, "failed", f"gave up: {wait}")
-                return
-            when = await deliveries.reschedule(self.database, delivery_id, _delay(wait.seconds), str(wait))
-            log.warning("delivery %s rescheduled: %s", delivery_id, wait)
-            self.schedule(delivery_id, when)
+            await self.work(delivery)
         except Exception as error:
-            log.exception("delivery %s (%s.%s) failed", delivery_id, delivery.event, delivery.action)
-            await deliveries.finish(self.database, delivery_id, "failed", f"{type(error).__name__}: {error}"[:4000])
-            self._count(delivery, "failed")
+            outcome = decide(error, Budget(delivery.failures, delivery.waits))
+            if isinstance(outcome, GiveUp):
+                log.exception("delivery %s (%s.%s) given up", delivery_id, delivery.event, delivery.action)
+                await self._abandon(delivery, outcome.reason)
+                return
+            when = await deliveries.reschedule(
+                self.database, delivery_id, _delay(outcome.delay), outcome.reason, rate_limited=outcome.rate_limited
+            )
+            log.warning("delivery %s rescheduled: %s", delivery_id, outcome.reason)
+            self._count(delivery, "retry")
+            self.schedule(delivery_id, when)
         else:
             await deliveries.finish(self.database, delivery_id, "done")
             self._count(delivery, "done")
 
-    async def _work(self, delivery: PendingDelivery, final: bool) -> None:
-        """The job; GitHub being down is a reason to try again later (until the last attempt), not a failure."""
-        try:
-            await self.work(delivery, final)
-        except GitHubUnavailable as error:
-            if final:
-                raise
-            delay = UNAVAILABLE_DELAYS[min(delivery.attempts, len(UNAVAILABLE_DELAYS) - 1)]
-            raise RetryLater(delay, str(error)) from error
+    async def _abandon(self, delivery: PendingDelivery, reason: str) -> None:
+        """Close what the delivery left open on GitHub, then record it failed with the reason."""
+        if self.give_up is not None:
+            try:
+                await self.give_up(delivery, reason)
+            except Exception:  # GitHub may be what keeps failing; the delivery's record keeps the reason
+                log.exception("could not close what delivery %s left open", delivery.id)
+        await deliveries.finish(self.database, delivery.id, "failed", reason)
+        self._count(delivery, "failed")
 
     def _count(self, delivery: PendingDelivery, outcome: str) -> None:
         if self.metrics is not None:
@@ -204,4 +206,4 @@ class JobRunner:
 
 
 def _delay(seconds: float) -> timedelta:
-    return timedelta(seconds=max(1.0, seconds))
+    return timedelta(seconds=seconds)

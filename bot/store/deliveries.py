@@ -33,7 +33,7 @@ _CLAIM = (
         Delivery.state.in_(UNFINISHED),
         or_(Delivery.lease_until.is_(None), Delivery.lease_until < bindparam("now")),
     )
-    .values(claimed_by=bindparam("replica"), lease_until=bindparam("until"))
+    .values(claimed_by=bindparam("replica"), lease_until=bindparam("until"), attempts=Delivery.attempts + 1)
     .returning(
         Delivery.id,
         Delivery.event,
@@ -42,6 +42,7 @@ _CLAIM = (
         Delivery.repository,
         Delivery.payload,
         Delivery.attempts,
+        Delivery.waits,
     )
 )
 _RESCHEDULE = (
@@ -52,7 +53,7 @@ _RESCHEDULE = (
         error=bindparam("reason"),
         finished_at=bindparam("finished"),
         not_before=bindparam("retry_at"),
-        attempts=Delivery.attempts + 1,
+        waits=Delivery.waits + bindparam("waited"),
         claimed_by=None,
         lease_until=None,
     )
@@ -78,7 +79,7 @@ class NewDelivery:
 
 @dataclass(frozen=True, slots=True)
 class PendingDelivery:
-    """A delivery to process: everything a job needs, and how many attempts it has had."""
+    """A delivery to process: everything a job needs, which attempt this is, and how many ended in a wait."""
 
     id: str
     event: str
@@ -86,7 +87,13 @@ class PendingDelivery:
     installation_id: int | None
     repository: str | None
     payload: str
-    attempts: int
+    attempt: int = 1
+    waits: int = 0
+
+    @property
+    def failures(self) -> int:
+        """Attempts before this one that did not end in a rate-limit wait (failed, or cut short by a crash)."""
+        return self.attempt - 1 - self.waits
 
 
 async def _insert_new(connection: AsyncConnection, batch: Sequence[NewDelivery]) -> list[bool]:
@@ -164,7 +171,8 @@ class Recorder:
 
 
 async def claim(database: Database, delivery_id: str, replica: str, lease: timedelta) -> PendingDelivery | None:
-    """Take an unfinished delivery for this replica until the lease ends; None when finished or held elsewhere.
+    """Take an unfinished delivery for this replica until the lease ends, counting the attempt; None when finished
+    or held elsewhere.
 
     The conditional UPDATE is atomic in SQLite and PostgreSQL alike, so of several replicas only one wins."""
     now = utcnow()
@@ -177,7 +185,7 @@ async def claim(database: Database, delivery_id: str, replica: str, lease: timed
     if row is None:
         return None
     return PendingDelivery(
-        row.id, row.event, row.action, row.installation_id, row.repository, row.payload, row.attempts
+        row.id, row.event, row.action, row.installation_id, row.repository, row.payload, row.attempts, row.waits
     )
 
 
@@ -202,28 +210,36 @@ async def abandoned(database: Database, older_than: timedelta) -> list[str]:
 
 
 async def finish(database: Database, delivery_id: str, state: str, error: str | None = None) -> None:
-    """Mark a delivery done, failed or ignored (the attempt that ended is counted) and drop its body."""
+    """Mark a delivery done, failed or ignored and drop its body."""
     async with database.begin() as connection:
         await connection.execute(
             _FINISH,
-            {"delivery_id": delivery_id, "new_state": state, "reason": error, "finished": utcnow(), "retry_at": None},
+            {
+                "delivery_id": delivery_id,
+                "new_state": state,
+                "reason": error,
+                "finished": utcnow(),
+                "retry_at": None,
+                "waited": 0,
+            },
         )
 
 
 async def release(database: Database, replica: str) -> int:
-    """Give up this replica's claims (it is stopping), so a restart resumes them now, not when the lease ends."""
+    """Give up this replica's claims (it is stopping), so a restart resumes them now, not when the lease ends; the
+    attempts it cut short are not counted against the deliveries."""
     async with database.begin() as connection:
         result = await connection.execute(
             update(Delivery)
             .where(Delivery.claimed_by == replica, Delivery.state.in_(UNFINISHED))
-            .values(claimed_by=None, lease_until=None)
+            .values(claimed_by=None, lease_until=None, attempts=Delivery.attempts - 1)
         )
     return result.rowcount
 
 
 async def release_all(database: Database) -> int:
     """Free every claim, whoever made it: for a database only one process serves (SQLite), where a claim found at
-    start was left by a process that is gone."""
+    start was left by a process that is gone. The attempt a crash cut short stays counted."""
     async with database.begin() as connection:
         result = await connection.execute(
             update(Delivery)
@@ -233,13 +249,23 @@ async def release_all(database: Database) -> int:
     return result.rowcount
 
 
-async def reschedule(database: Database, delivery_id: str, delay: timedelta, reason: str) -> datetime:
-    """Put a delivery back for later (a rate limit, GitHub unavailable); the attempt is counted. Returns when."""
+async def reschedule(
+    database: Database, delivery_id: str, delay: timedelta, reason: str, *, rate_limited: bool
+) -> datetime:
+    """Put a delivery back for later (a rate limit, GitHub unavailable), counting a rate-limit wait as one. Returns
+    when it is due."""
     when = utcnow() + delay
     async with database.begin() as connection:
         await connection.execute(
             _RESCHEDULE,
-            {"delivery_id": delivery_id, "new_state": "retry", "reason": reason, "finished": None, "retry_at": when},
+            {
+                "delivery_id": delivery_id,
+                "new_state": "retry",
+                "reason": reason,
+                "finished": None,
+                "retry_at": when,
+                "waited": int(rate_limited),
+            },
         )
     return when
 

@@ -15,7 +15,7 @@ from aiohttp.typedefs import Handler
 from bot.context import AppContext
 from bot.engine.pool import make_pool
 from bot.github.auth import AppAuth
-from bot.jobs.deliveries import process_delivery
+from bot.jobs.deliveries import abandon_delivery, process_delivery
 from bot.jobs.runner import JobRunner
 from bot.jobs.schedule import schedule_learning
 from bot.learning.service import LearningService
@@ -71,7 +71,13 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
         learning=learning,
         metrics=metrics,
     )
-    runner = JobRunner(database, partial(_work, context), settings.job_concurrency, metrics=metrics)
+    runner = JobRunner(
+        database,
+        partial(_work, context),
+        concurrency=settings.job_concurrency,
+        metrics=metrics,
+        give_up=partial(abandon_delivery, context),
+    )
     scheduler = schedule_learning(context, runner)
     app[DATABASE], app[CONTEXT], app[RUNNER] = database, context, runner
     app[RECORDER] = Recorder(database)
@@ -137,12 +143,12 @@ def _auth(settings: Settings, session: aiohttp.ClientSession, metrics: Metrics) 
     )
 
 
-async def _work(context: AppContext, delivery: PendingDelivery, final: bool) -> None:
+async def _work(context: AppContext, delivery: PendingDelivery) -> None:
     with log_context(
         delivery=delivery.id,
         event=f"{delivery.event}.{delivery.action}",
         repository=delivery.repository,
         installation=delivery.installation_id,
-        attempt=delivery.attempts + 1,
+        attempt=delivery.attempt,
     ):
-        await process_delivery(context, delivery, final)
+        await process_delivery(context, delivery)

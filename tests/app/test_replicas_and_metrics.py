@@ -25,7 +25,7 @@ async def test_of_two_replicas_only_one_processes_a_delivery(database_url: str) 
     await database.migrate()
     done: list[str] = []
 
-    async def work(delivery: PendingDelivery, final: bool) -> None:
+    async def work(delivery: PendingDelivery) -> None:
         await asyncio.sleep(0.05)
         done.append(delivery.id)
 
@@ -48,7 +48,7 @@ async def test_a_crashed_replicas_lapsed_lease_is_swept_up(database_url: str) ->
     await database.migrate()
     done: list[str] = []
 
-    async def work(delivery: PendingDelivery, final: bool) -> None:
+    async def work(delivery: PendingDelivery) -> None:
         done.append(delivery.id)
 
     runner = JobRunner(database, work, replica="survivor")
@@ -74,11 +74,11 @@ async def test_a_job_cut_short_by_a_stop_is_resumed_by_the_next_start(database_u
     await database.migrate()
     started, done = asyncio.Event(), []
 
-    async def slow(delivery: PendingDelivery, final: bool) -> None:
+    async def slow(delivery: PendingDelivery) -> None:
         started.set()
         await asyncio.sleep(3600)
 
-    async def quick(delivery: PendingDelivery, final: bool) -> None:
+    async def quick(delivery: PendingDelivery) -> None:
         done.append(delivery.id)
 
     first = JobRunner(database, slow)
