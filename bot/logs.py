@@ -65,3 +65,5 @@ def configure_logging(level: str = "INFO", style: str = "json") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # procrastinate says INFO per job start and end; Toasty logs each delivery's outcome itself.
+    logging.getLogger("procrastinate").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)

@@ -28,7 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve_parser = commands.add_parser("serve", help="run the GitHub App (webhooks, jobs, health checks)")
     serve.add_serve_arguments(serve_parser)
+    serve.add_serve_only_arguments(serve_parser)
     serve_parser.set_defaults(handler=serve.serve)
+
+    worker_parser = commands.add_parser("worker", help="process the App's deliveries (PostgreSQL), without the web")
+    serve.add_serve_arguments(worker_parser)
+    worker_parser.set_defaults(handler=serve.worker)
 
     migrate_parser = commands.add_parser("migrate", help="apply database migrations and exit")
     migrate_parser.set_defaults(handler=serve.migrate)

@@ -14,26 +14,17 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot.jobs.retry import MAX_FAILURES, Budget, GiveUp, decide
+from bot.jobs.attempts import Attempts
 from bot.metrics import Metrics
 from bot.store import deliveries
-from bot.store.db import Database
-from bot.store.deliveries import PendingDelivery
 from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=15)
 """How long a replica's claim on a delivery lasts; a grading takes seconds, a crash leaves it to others after this."""
-SWEEP_AFTER = timedelta(seconds=60)
-"""A delivery received this long ago and still unclaimed is swept up by whichever replica looks."""
-
-Work = Callable[[PendingDelivery], Awaitable[None]]
-GiveUpHook = Callable[[PendingDelivery, str], Awaitable[None]]
-"""Told when a delivery is given up, with why: what it leaves on GitHub (a check run in progress) is closed."""
 
 
 class JobRunner:
@@ -41,17 +32,14 @@ class JobRunner:
 
     def __init__(
         self,
-        database: Database,
-        work: Work,
+        attempts: Attempts,
         *,
         concurrency: int = 4,
         replica: str | None = None,
         metrics: Metrics | None = None,
-        give_up: GiveUpHook | None = None,
     ) -> None:
-        self.database = database
-        self.work = work
-        self.give_up = give_up
+        self.database = attempts.database
+        self.attempts = attempts
         self.concurrency = concurrency
         self.replica = replica or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.metrics = metrics
@@ -76,19 +64,26 @@ class JobRunner:
             log.info("resuming %d unfinished deliveries", len(pending))
         return len(pending)
 
+    defer = None
+    """The deliveries table is this runner's queue: recording a delivery is queueing it."""
+
+    def accepted(self, delivery_id: str) -> None:
+        """A recorded delivery was acknowledged: process it now."""
+        self.submit(delivery_id)
+
+    async def run_now(self, delivery_id: str) -> None:
+        """Process a delivery now, whatever retry it waits for."""
+        self.submit(delivery_id)
+
+    async def measure(self) -> None:
+        """The queue gauges are kept as work comes and goes."""
+
     def submit(self, delivery_id: str) -> None:
         """Queue a recorded delivery for processing now."""
         self._cancel_timer(delivery_id)
         self.waiting_since.setdefault(delivery_id, time.monotonic())
         self.queue.put_nowait(delivery_id)
         self._gauge()
-
-    async def sweep(self) -> int:
-        """Resubmit deliveries nobody is working on (another replica crashed, or one was never picked up)."""
-        found = [i for i in await deliveries.abandoned(self.database, SWEEP_AFTER) if i not in self.in_flight]
-        for delivery_id in found:
-            self.submit(delivery_id)
-        return len(found)
 
     def _gauge(self) -> None:
         if self.metrics is not None:
@@ -158,52 +153,13 @@ class JobRunner:
         self.waiting_since.pop(delivery_id, None)
         self._gauge()
         if delivery_id in self.in_flight:
-            return  # submitted twice (a retry timer and a sweep); one run is enough
+            return  # submitted twice (a retry timer and a run-now); one run is enough
         self.in_flight.add(delivery_id)
         try:
             delivery = await deliveries.claim(self.database, delivery_id, self.replica, LEASE)
             if delivery is not None:  # None: finished already, or another replica holds it
-                await self._attempt(delivery)
+                when = await self.attempts.run(delivery)
+                if when is not None:
+                    self.schedule(delivery_id, when)
         finally:
             self.in_flight.discard(delivery_id)
-
-    async def _attempt(self, delivery: PendingDelivery) -> None:
-        delivery_id = delivery.id
-        if delivery.failures >= MAX_FAILURES:  # every attempt so far ended in a crash: this one may cause them
-            await self._abandon(delivery, f"interrupted {delivery.failures} times without finishing")
-            return
-        try:
-            await self.work(delivery)
-        except Exception as error:
-            outcome = decide(error, Budget(delivery.failures, delivery.waits))
-            if isinstance(outcome, GiveUp):
-                log.exception("delivery %s (%s.%s) given up", delivery_id, delivery.event, delivery.action)
-                await self._abandon(delivery, outcome.reason)
-                return
-            when = await deliveries.reschedule(
-                self.database, delivery_id, _delay(outcome.delay), outcome.reason, rate_limited=outcome.rate_limited
-            )
-            log.warning("delivery %s rescheduled: %s", delivery_id, outcome.reason)
-            self._count(delivery, "retry")
-            self.schedule(delivery_id, when)
-        else:
-            await deliveries.finish(self.database, delivery_id, "done")
-            self._count(delivery, "done")
-
-    async def _abandon(self, delivery: PendingDelivery, reason: str) -> None:
-        """Close what the delivery left open on GitHub, then record it failed with the reason."""
-        if self.give_up is not None:
-            try:
-                await self.give_up(delivery, reason)
-            except Exception:  # GitHub may be what keeps failing; the delivery's record keeps the reason
-                log.exception("could not close what delivery %s left open", delivery.id)
-        await deliveries.finish(self.database, delivery.id, "failed", reason)
-        self._count(delivery, "failed")
-
-    def _count(self, delivery: PendingDelivery, outcome: str) -> None:
-        if self.metrics is not None:
-            self.metrics.jobs.labels(delivery.event, outcome).inc()
-
-
-def _delay(seconds: float) -> timedelta:
-    return timedelta(seconds=seconds)

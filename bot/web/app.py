@@ -15,9 +15,10 @@ from aiohttp.typedefs import Handler
 from bot.context import AppContext
 from bot.engine.pool import make_pool
 from bot.github.auth import AppAuth
+from bot.jobs.attempts import Attempts
 from bot.jobs.deliveries import abandon_delivery, process_delivery
-from bot.jobs.runner import JobRunner
-from bot.jobs.schedule import schedule_learning
+from bot.jobs.queues import make_queue
+from bot.jobs.schedule import schedule_learning, scheduled_work
 from bot.learning.service import LearningService
 from bot.logs import log_context
 from bot.metrics import Metrics
@@ -27,7 +28,7 @@ from bot.store.deliveries import PendingDelivery, Recorder
 from bot.web import api, dashboard
 from bot.web.auth import Gate, Sessions
 from bot.web.health import healthz, metrics_endpoint, readyz
-from bot.web.keys import CONTEXT, DATABASE, GATE, RECORDER, RUNNER, SETTINGS
+from bot.web.keys import CONTEXT, DATABASE, GATE, RECORDER, ROLE, RUNNER, SETTINGS, WEB_AND_WORKERS, Role
 from bot.web.openapi import openapi_document
 from bot.web.webhook import MAX_BODY, receive
 
@@ -35,18 +36,20 @@ log = logging.getLogger(__name__)
 GITHUB_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
 
 
-def create_app(settings: Settings, pool: Executor | None = None) -> web.Application:
-    """The App's web application; resources (database, runner, pool) start with it and stop with it."""
+def create_app(settings: Settings, pool: Executor | None = None, role: Role = WEB_AND_WORKERS) -> web.Application:
+    """The App's web application; resources (database, runner, pool) start with it and stop with it. A worker
+    serves only its health and metrics; the web role without workers only records and answers."""
     app = web.Application(client_max_size=MAX_BODY + 1)
-    app[SETTINGS] = settings
-    app.router.add_post(settings.webhook_path, receive)
+    app[SETTINGS], app[ROLE] = settings, role
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
-    app.router.add_get("/openapi.json", openapi)
-    api.add_routes(app)
-    dashboard.add_routes(app)
-    app.middlewares.append(count_api_requests)
+    if role.serves:
+        app.router.add_post(settings.webhook_path, receive)
+        app.router.add_get("/openapi.json", openapi)
+        api.add_routes(app)
+        dashboard.add_routes(app)
+        app.middlewares.append(count_api_requests)
     app.cleanup_ctx.append(partial(_resources, pool=pool))
     return app
 
@@ -71,20 +74,16 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
         learning=learning,
         metrics=metrics,
     )
-    runner = JobRunner(
-        database,
-        partial(_work, context),
-        concurrency=settings.job_concurrency,
-        metrics=metrics,
-        give_up=partial(abandon_delivery, context),
-    )
-    scheduler = schedule_learning(context, runner)
+    attempts = Attempts(database, partial(_work, context), partial(abandon_delivery, context), metrics)
+    runner = make_queue(attempts, scheduled_work(context), concurrency=settings.job_concurrency, metrics=metrics)
+    scheduler = schedule_learning(context, shared_work=database.one_process)
     app[DATABASE], app[CONTEXT], app[RUNNER] = database, context, runner
-    app[RECORDER] = Recorder(database)
+    app[RECORDER] = Recorder(database, defer=runner.defer)
     app[GATE] = Gate(database, Sessions(_session_secret(settings)))
     await learning.refresh_priors()
     if auth is not None:
-        await runner.start()
+        if app[ROLE].works:
+            await runner.start()
         scheduler.start()
     else:
         log.warning(

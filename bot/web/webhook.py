@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.handlers import handles
+from bot.jobs.deliveries import pull_request_lock
 from bot.store.deliveries import NewDelivery
 from bot.web.keys import CONTEXT, RECORDER, RUNNER, SETTINGS
 
@@ -64,7 +65,7 @@ async def receive(request: web.Request) -> web.Response:
     if not new:
         metrics.labels(event, "duplicate").inc()
         return _answer(200, "duplicate delivery: already recorded")
-    request.app[RUNNER].submit(delivery_id)
+    request.app[RUNNER].accepted(delivery_id)
     metrics.labels(event, "accepted").inc()
     return _answer(202, "accepted")
 
@@ -91,6 +92,7 @@ def _new_delivery(
         repository=str(repository.get("full_name"))[:256] if repository and repository.get("full_name") else None,
         payload=body.decode("utf-8", errors="replace") if handled else "{}",
         state="queued" if handled else "ignored",
+        lock=pull_request_lock(event, data) if handled else None,
     )
 
 

@@ -68,11 +68,11 @@ def app_environment(fake: FakeGitHub, directory: Path, database_url: str, **extr
     }
 
 
-async def start_served(env: dict[str, str], directory: Path, command: str = "serve") -> ServedApp:
-    """Start the process on a free port and wait until it answers /readyz."""
+async def start_served(env: dict[str, str], directory: Path, *command: str) -> ServedApp:
+    """Start `toasty serve` (or the command given) on a free port and wait until it answers /readyz."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli.main", command, "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "bot.cli.main", *(command or ("serve",)), "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         cwd=directory,
         stderr=subprocess.DEVNULL,

@@ -51,3 +51,36 @@ async def test_a_process_killed_mid_grading_resumes_at_once_when_restarted(
 
 async def _finished(served: ServedApp) -> bool:
     return await jobs_done(served) >= 1
+
+
+async def test_a_worker_killed_mid_grading_has_its_job_taken_by_a_live_worker_within_a_minute(
+    fake_github: FakeGitHub, tmp_path: Path, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("workers of their own need PostgreSQL")
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    env = app_environment(fake_github, tmp_path, database_url)
+    held = fake_github.delay_next("pulls/list-files", seconds=3)
+    web = await start_served(env, tmp_path, "serve", "--no-workers")
+    doomed = await start_served(env, tmp_path, "worker")
+    survivor = None
+    try:
+        record = await fake_github.deliver(
+            fake_github.webhook("pull_request", "opened.payload", pull=pull), web.webhook_url
+        )
+        assert record.status_code == 202
+        await until(lambda: held.times == 0, timeout=30, what="the grading's file listing")
+        doomed.kill()
+        survivor = await start_served(env, tmp_path, "worker")
+        (run,) = pull.repo.check_runs.values()
+        assert run.status == "in_progress"
+        await until(lambda: run.status == "completed", timeout=60, what="the check run's completion by a live worker")
+        await until(lambda: _finished(survivor), timeout=30, what="the delivery's end")
+    finally:
+        for process in (web, doomed, survivor):
+            if process is not None:
+                process.stop()
+    assert len(pull.repo.check_runs) == 1
+    assert run.conclusion == "success"
+    assert len(pull.reviews) == 1
+    assert len(pull.review_comments) == 2

@@ -73,7 +73,7 @@ async def test_long_rate_limit_reschedules_the_delivery_and_resumes_the_same_che
     # the reset time arrives: the runner picks the delivery up again
     async with toasty.database.session() as session:
         await session.execute(update(Delivery).where(Delivery.id == row.id).values(not_before=None))
-    toasty.app[RUNNER].submit(row.id)
+    await toasty.app[RUNNER].run_now(row.id)
     await toasty.settle()
     assert len(pull.repo.check_runs) == 1
     assert run.status == "completed"
@@ -208,7 +208,7 @@ async def retry_now(toasty: RunningApp, event: str = "pull_request") -> Delivery
     async with toasty.database.session() as session:
         (row,) = (await session.scalars(select(Delivery).where(Delivery.event == event))).all()
         await session.execute(update(Delivery).where(Delivery.id == row.id).values(not_before=None))
-    toasty.app[RUNNER].submit(row.id)
+    await toasty.app[RUNNER].run_now(row.id)
     await toasty.settle()
     found = await deliveries.get(toasty.database, row.id)
     assert found is not None
