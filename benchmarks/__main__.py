@@ -7,7 +7,7 @@ import importlib
 import sys
 import time
 
-SUITES = ("engine", "app", "learning")
+SUITES = ("engine", "app", "jobs", "learning")
 
 
 def main() -> int:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,6 +52,10 @@ pull request whose previous one just finished (procrastinate notifies only inser
 PERIODIC_CATCH_UP = 5.0
 """A worker starting runs a periodic tick only this late (a restart does not repeat an hour-old poll at once);
 procrastinate needs a little, to take the very tick it woke up for."""
+MEASURE_EVERY = 1.0
+"""Seconds between two measurements of the queue for /metrics (Prometheus scrapes every 15 s or so)."""
+STOP_GRACE = 10.0
+"""A stop lets running jobs finish this long; the rest are cut short and handed back to the queue."""
 WORKER_POOL = 4
 """psycopg connections per worker process: fetching, finishing, heartbeats and LISTEN share them."""
 
@@ -126,6 +131,7 @@ class TaskQueue:
             periodic_defaults={"max_delay": PERIODIC_CATCH_UP},
         )
         self._worker: asyncio.Task[None] | None = None
+        self._measured = -MEASURE_EVERY
         self._register(scheduled)
 
     def _register(self, scheduled: ScheduledWork) -> None:
@@ -178,21 +184,23 @@ class TaskQueue:
                 update_heartbeat_interval=HEARTBEAT_SECONDS,
                 stalled_worker_timeout=STALLED_AFTER_SECONDS,
                 fetch_job_polling_interval=POLL_FALLBACK,
+                shutdown_graceful_timeout=STOP_GRACE,
                 delete_jobs="successful",
             ),
             name="toasty-procrastinate-worker",
         )
         return 0
 
-    async def stop(self, grace: float = 10.0) -> None:
-        """Stop taking jobs; jobs still running after `grace` seconds are handed back to the queue."""
-        if self._worker is not None:
-            self._worker.cancel()
-            try:
-                await asyncio.wait_for(asyncio.shield(self._wait_worker()), timeout=grace + 5)
-            except TimeoutError:
-                log.warning("procrastinate's worker did not stop in time")
-            self._worker = None
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Stop taking jobs; jobs still running after STOP_GRACE seconds are handed back to the queue."""
+        if self._worker is None:
+            return  # never started (the web role, or no credentials): nothing was opened
+        self._worker.cancel()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._wait_worker()), timeout=grace + 5)
+        except TimeoutError:
+            log.warning("procrastinate's worker did not stop in time")
+        self._worker = None
         await self.app.close_async()
 
     async def _wait_worker(self) -> None:
@@ -205,9 +213,12 @@ class TaskQueue:
             await asyncio.sleep(0.02)
 
     async def measure(self) -> None:
-        """Queue depth and the age of the oldest due job, across every replica: what the workers autoscale on."""
-        if self.metrics is None:
+        """Queue depth and the age of the oldest due job, across every replica: what the workers autoscale on.
+        Measured at most once per MEASURE_EVERY, however often something scrapes."""
+        now = time.monotonic()
+        if self.metrics is None or now - self._measured < MEASURE_EVERY:
             return
+        self._measured = now
         self.metrics.queue_depth.set(await self._count(_WAITING))
         async with self.database.begin() as connection:
             oldest = await connection.scalar(_OLDEST, {"task": TASK})

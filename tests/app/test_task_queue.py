@@ -121,6 +121,32 @@ async def test_the_job_and_the_record_commit_or_roll_back_together(database: Dat
 
 
 @pytest.mark.postgres
+async def test_a_job_cut_short_by_a_stop_is_handed_back_uncounted(database: Database) -> None:
+    started, done = asyncio.Event(), []
+
+    async def stuck(pending: PendingDelivery) -> None:
+        started.set()
+        await asyncio.sleep(3600)
+
+    async def quick(pending: PendingDelivery) -> None:
+        done.append((pending.id, pending.attempt))
+
+    first = replica(database, Attempts(database, stuck))
+    await Recorder(database, defer=first.defer).record(delivery("long"))
+    await first.start()
+    await asyncio.wait_for(started.wait(), timeout=30)
+    await first.stop()  # a rolling update: the job outlives the grace period
+    second = replica(database, Attempts(database, quick))
+    await second.start()
+    try:
+        await asyncio.wait_for(second.drain(), timeout=30)
+    finally:
+        await second.stop()
+    assert done == [("long", 1)]  # taken over, and the cut-short attempt did not count against it
+    assert (await deliveries.get(database, "long")).state == "done"  # type: ignore[union-attr]
+
+
+@pytest.mark.postgres
 async def test_periodic_work_runs_once_per_tick_across_replicas(database: Database) -> None:
     polls: list[float] = []
 
