@@ -31,6 +31,10 @@ from pathlib import Path
 import asyncpg
 
 from benchmarks.app import RATE, SECONDS, WARM_UP_SECONDS, _load_delivery, _percentile, _steady_load
+from bot.jobs.attempts import Attempts
+from bot.jobs.taskqueue import ScheduledWork, TaskQueue, conninfo
+from bot.store.db import Database
+from bot.store.deliveries import NewDelivery, PendingDelivery, Recorder
 from tests.app.scenarios import RISKY, UTIL
 from tests.app.served import ServedApp, app_environment, jobs_done, start_served, until
 from tests.fakegithub import FakeGitHub, running_fake_github
@@ -40,6 +44,7 @@ BASELINE = os.environ.get("TOASTY_BENCH_BASELINE", "8254055")
 POSTGRES = os.environ.get("TOASTY_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BACKLOG = 1000
 RECOVERY_CAP = 75.0
+RECORDS = 1000
 
 
 @dataclass(frozen=True)
@@ -79,12 +84,15 @@ async def _measure() -> list[str]:
         rows = []
         for variant in variants:
             rows.append(await _measure_variant(variant, Path(scratch)))
+        deferral = await _deferral_cost(Path(scratch))
     lines.append(
         "| variant | ack p50 | ack p99 | processed/s, 1 process | processed/s, 2 processes | 2 ÷ 1 "
         "| recovery after kill -9 | connections per replica |"
     )
     lines.append("|---|---|---|---|---|---|---|---|")
     lines.extend(rows)
+    lines.append("")
+    lines.append(deferral)
     lines.append("")
     lines.append(
         f"(acknowledgement at {RATE}/s for {SECONDS} s after {WARM_UP_SECONDS} s warm-up; backlog of {BACKLOG} "
@@ -129,6 +137,41 @@ async def _database(variant: Variant, scratch: Path) -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def _deferral_cost(scratch: Path) -> str:
+    """What deferring the job in the recording transaction adds to recording a delivery on PostgreSQL, measured in
+    this process without HTTP or concurrent work: the two alternate, RECORDS times each."""
+    variant = Variant("new", None, "postgresql")
+    async with _database(variant, scratch) as url:
+        database = Database(url.replace("postgresql://", "postgresql+asyncpg://", 1))
+        await database.migrate()
+        queue = TaskQueue(Attempts(database, _no_work), conninfo(url), ScheduledWork(_nothing, "0 0 1 1 *", _nothing))
+        recorders = {"without": Recorder(database), "with": Recorder(database, defer=queue.defer)}
+        times: dict[str, list[float]] = {name: [] for name in recorders}
+        body = '{"pad": "' + "x" * 8000 + '"}'  # a webhook body of typical size
+        try:
+            for _ in range(RECORDS):
+                for name, recorder in recorders.items():
+                    started = time.perf_counter()
+                    await recorder.record(NewDelivery(secrets.token_hex(8), "ping", None, None, None, body))
+                    times[name].append((time.perf_counter() - started) * 1000)
+        finally:
+            await database.dispose()
+    plain, deferred = times["without"], times["with"]
+    return (
+        f"recording one delivery on PostgreSQL, alone ({RECORDS} each): without its job p50 "
+        f"{_percentile(plain, 50):.2f} ms, p99 {_percentile(plain, 99):.2f} ms; with its job in the same transaction "
+        f"p50 {_percentile(deferred, 50):.2f} ms, p99 {_percentile(deferred, 99):.2f} ms"
+    )
+
+
+async def _no_work(delivery: PendingDelivery) -> None:
+    return None
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _environment(fake: FakeGitHub, variant: Variant, url: str, scratch: Path, **extra: str) -> dict[str, str]:
