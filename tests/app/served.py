@@ -36,19 +36,19 @@ class ServedApp:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown code runs, as when the machine or the OOM killer takes the process."""
-        self.process.send_signal(signal.SIGKILL)
+        """SIGKILL to the process and its children (its grading pool), as when a container or its node is lost: no
+        shutdown code runs."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
 
     def stop(self) -> None:
         """SIGINT, as an orchestrator stops it; killed if it does not stop within 60 s."""
-        if self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=60)
+        self.kill()  # whatever it left behind
 
 
 def app_environment(fake: FakeGitHub, directory: Path, database_url: str, **extra: str) -> dict[str, str]:
@@ -76,6 +76,7 @@ async def start_served(env: dict[str, str], directory: Path, *command: str) -> S
         env=env,
         cwd=directory,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, so a kill takes its grading pool with it
     )
     served = ServedApp(process, port)
     try:
