@@ -7,7 +7,7 @@ import importlib
 import sys
 import time
 
-SUITES = ("engine", "detection", "app", "intake", "learning", "action_install")
+SUITES = ("engine", "detection", "app", "intake", "jobs", "learning", "action_install")
 
 
 def main() -> int:

@@ -15,7 +15,6 @@ from cachetools import LRUCache, TTLCache
 from bot.github import feedback as github_feedback
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
-from bot.jobs.runner import MAX_RESCHEDULES
 from bot.learning.service import LearningService
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -112,13 +111,9 @@ class AppContext:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """The delivery a handler runs for, and whether this is its last attempt."""
+    """The delivery a handler runs for, and which attempt this is (a retry checks what an earlier one left).
+
+    Whether to try again is not the handler's call: it raises, and the runner's retry policy decides."""
 
     delivery_id: str
     attempt: int
-    final: bool
-
-    @property
-    def last_chance(self) -> bool:
-        """Whether the runner gives the delivery up if this attempt asks to be resumed later (RetryLater)."""
-        return self.attempt >= MAX_RESCHEDULES

@@ -23,7 +23,7 @@ from bot.engine.files import AnalysisJob, Unavailable, analyze_file
 from bot.engine.grader import assemble, has_base, plan
 from bot.engine.strategy import resolve_strategy
 from bot.github import checks, contents
-from bot.github.client import GitHubClient, GitHubUnavailable, RetryLater
+from bot.github.client import GitHubClient
 from bot.github.contents import BLOBS_PER_QUERY, Blob, PullFile
 from bot.github.reviews import comments_by, post_review
 from bot.learning.explain import summary_section
@@ -113,7 +113,7 @@ async def _grade(context: AppContext, gh: GitHubClient, pull: PullRequestRef, jo
         return
     check_run_id = grading.check_run_id
     if check_run_id is None:
-        check_run_id = await _open_check_run(context, gh, pull, job, grading.id)
+        check_run_id = await _open_check_run(gh, pull, job)
         await gradings.set_check_run(context.database, grading.id, check_run_id)
     run = _Run(context, gh, pull, grading.id, check_run_id)
     try:
@@ -128,45 +128,39 @@ async def _grade(context: AppContext, gh: GitHubClient, pull: PullRequestRef, jo
     except Superseded as newer:
         await _report_superseded(run, newer.newer_sha)
         return
-    except asyncio.CancelledError:
-        raise
-    except Exception as error:
-        if not _gives_up(error, job):
-            raise  # tried again later, on the same check run
-        await _report_failure(run, error)
-        raise
     await _record_fixes(context, pull, grade)
     await gradings.complete(context.database, grading.id, grade, conclusion)
     posted = await _review(context, gh, pull, grade, strategy=strategy, commentable=commentable)
     await gradings.set_comment_count(context.database, grading.id, posted)
 
 
-def _gives_up(error: Exception, job: Job) -> bool:
-    """Whether this failure ends the delivery (so the check run must be completed now): anything but a wait,
-    unless the runner will not reschedule the delivery again."""
-    if isinstance(error, RetryLater):
-        return job.last_chance
-    if isinstance(error, GitHubUnavailable):
-        return job.final
-    return True
+async def abandon_gradings(context: AppContext, delivery_id: str, reason: str) -> None:
+    """The delivery was given up: complete each check run it left in progress (one GitHub created without answering
+    included), saying why, so no pull request waits on a grading that will not come."""
+    for grading in await gradings.unfinished(context.database, delivery_id):
+        if grading.installation_id is not None:
+            gh = await context.github(grading.installation_id)
+            check_run_id = grading.check_run_id or await checks.find_open(
+                gh, grading.repository, grading.head_sha, delivery_id
+            )
+            if check_run_id is not None:
+                await checks.complete(gh, grading.repository, check_run_id, "neutral", _given_up_output(reason))
+        await gradings.complete(context.database, grading.id, None, "neutral", error=reason)
+        log.warning("grading %s#%s at %s given up", grading.repository, grading.pull_number, grading.head_sha)
 
 
-async def _open_check_run(
-    context: AppContext, gh: GitHubClient, pull: PullRequestRef, job: Job, grading_id: int
-) -> int:
-    """Create the check run; a retry first looks for the one an earlier attempt's unanswered request created. On the
-    last attempt, a run GitHub created without answering is completed as failed rather than left in progress."""
+def _given_up_output(reason: str) -> checks.Output:
+    """Neutral: it is not the author's fault; the reason says what to expect of a Re-grade."""
+    summary = f"Toasty gave up grading this commit:\n\n```\n{reason[:2000]}\n```\n\nUse **Re-grade** to try again."
+    return checks.Output(title="Toasty could not finish grading", summary=summary)
+
+
+async def _open_check_run(gh: GitHubClient, pull: PullRequestRef, job: Job) -> int:
+    """Create the check run; a retry first looks for the one an earlier attempt's unanswered request created."""
     found = await checks.find_open(gh, pull.repository, pull.head_sha, job.delivery_id) if job.attempt > 1 else None
     if found is not None:
         return found
-    try:
-        return await checks.create(gh, pull.repository, pull.head_sha, job.delivery_id)
-    except GitHubUnavailable as error:
-        if job.final:
-            orphan = await checks.find_open(gh, pull.repository, pull.head_sha, job.delivery_id)
-            if orphan is not None:
-                await _report_failure(_Run(context, gh, pull, grading_id, orphan), error)
-        raise
+    return await checks.create(gh, pull.repository, pull.head_sha, job.delivery_id)
 
 
 async def _review_again(context: AppContext, gh: GitHubClient, pull: PullRequestRef, grading_id: int, had: int) -> None:
@@ -414,17 +408,3 @@ async def _report_superseded(run: _Run, newer_sha: str) -> None:
     output = checks.Output(title=f"Superseded by {newer_sha[:7]}", summary=summary)
     await checks.complete(run.gh, pull.repository, run.check_run_id, "neutral", output)
     await gradings.complete(run.context.database, run.grading_id, None, "neutral", error=f"superseded by {newer_sha}")
-
-
-async def _report_failure(run: _Run, error: Exception) -> None:
-    """Never leave a check run in progress: say that grading failed (neutral: it is not the author's fault)."""
-    pull = run.pull
-    log.exception("grading %s#%s at %s failed", pull.repository, pull.number, pull.head_sha)
-    reason = f"{type(error).__name__}: {error}"[:2000]
-    summary = f"Something went wrong while grading this commit:\n\n```\n{reason}\n```\n\nUse **Re-grade** to try again."
-    output = checks.Output(title="Toasty could not finish grading", summary=summary)
-    try:
-        await checks.complete(run.gh, pull.repository, run.check_run_id, "neutral", output)
-    except Exception:  # GitHub itself may be what failed; the delivery's error keeps the reason
-        log.exception("could not complete check run %s after the failure", run.check_run_id)
-    await gradings.complete(run.context.database, run.grading_id, None, "neutral", error=reason)

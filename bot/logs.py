@@ -93,3 +93,5 @@ def configure_logging(level: str = "INFO", style: str = "json") -> None:
         logging.getLogger(name).setLevel(max(quiet, root.level))
     server = logging.getLogger("aiohttp.server")
     server.filters[:] = [MalformedRequests()]
+    # procrastinate says INFO per job start and end; Toasty logs each delivery's outcome itself.
+    logging.getLogger("procrastinate").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", validation_alias="TOASTY_LOG_LEVEL")
     log_format: Literal["json", "text"] = Field(default="json", validation_alias="TOASTY_LOG_FORMAT")
     job_concurrency: int = Field(default=4, ge=1, le=64, validation_alias="TOASTY_JOB_CONCURRENCY")
+    serve_workers: bool = Field(default=True, validation_alias="TOASTY_SERVE_WORKERS")
+    """Whether `toasty serve` processes deliveries itself; false leaves them to `toasty worker` (PostgreSQL only)."""
     analysis_workers: int | None = Field(default=None, ge=1, le=64, validation_alias="TOASTY_ANALYSIS_WORKERS")
     inline_wait_seconds: float = Field(default=10.0, ge=0, le=300, validation_alias="TOASTY_INLINE_WAIT_SECONDS")
     """Rate-limit waits up to this long happen in place; longer ones reschedule the delivery."""
@@ -171,6 +173,12 @@ UNSIGNED_WEBHOOKS_REFUSED = (
 )
 
 
+WORKERS_NEED_POSTGRESQL = (
+    "workers of their own (`toasty worker`, TOASTY_SERVE_WORKERS=false) need a PostgreSQL DATABASE_URL: on SQLite one "
+    "process owns the database, and `toasty serve` processes the deliveries itself"
+)
+
+
 def load_settings() -> Settings:
     """Read the settings, refusing to go on without a webhook secret."""
     try:
@@ -180,4 +188,6 @@ def load_settings() -> Settings:
         raise SettingsError(problems) from None
     if settings.github_webhook_secret is None:
         raise SettingsError(UNSIGNED_WEBHOOKS_REFUSED)
+    if not settings.serve_workers and not settings.database_url.startswith("postgresql"):
+        raise SettingsError(WORKERS_NEED_POSTGRESQL)
     return settings

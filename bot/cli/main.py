@@ -31,6 +31,9 @@ class AppCommand:
 
 APP_COMMANDS: dict[str, AppCommand] = {
     "serve": AppCommand("run the GitHub App (webhooks, jobs, health checks)", "serve", "serve", "add_serve_arguments"),
+    "worker": AppCommand(
+        "process the App's deliveries (PostgreSQL), without the web", "serve", "worker", "add_worker_arguments"
+    ),
     "migrate": AppCommand("apply database migrations and exit", "serve", "migrate"),
     "strategy": AppCommand(
         "a repository's learned strategy: show, export, reset", "learning", "run_strategy", "add_strategy_arguments"

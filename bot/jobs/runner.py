@@ -1,8 +1,9 @@
 """An in-process job runner over the deliveries table: bounded concurrency, nothing lost across restarts.
 
 Jobs are plain async functions of one recorded delivery, so a distributed task queue on the same database can
-replace this runner without touching them. A delivery left `processing` by a crash, `queued`, or waiting to be
-retried is picked up again when the runner starts.
+replace this runner without touching them. A delivery left unfinished by a crash, queued, or waiting to be retried
+is picked up again when the runner starts (at once on SQLite, which no other process serves). What a failed attempt
+leads to is decided by the retry policy (`bot.jobs.retry`), applied here and nowhere else.
 """
 
 from __future__ import annotations
@@ -13,30 +14,17 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot.github.client import GitHubUnavailable, RetryLater
+from bot.jobs.attempts import Attempts
 from bot.metrics import Metrics
 from bot.store import deliveries
-from bot.store.db import Database
-from bot.store.deliveries import PendingDelivery
 from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 4
-"""Attempts at a delivery GitHub keeps failing (5xx, network errors); the last one is told it is the last."""
-UNAVAILABLE_DELAYS = (30.0, 120.0, 600.0)
-"""When GitHub keeps failing: wait this long before the second, third and fourth attempt."""
-MAX_RESCHEDULES = 20
-"""Rate-limit waits are not failures, but a delivery rescheduled this often is given up."""
 LEASE = timedelta(minutes=15)
 """How long a replica's claim on a delivery lasts; a grading takes seconds, a crash leaves it to others after this."""
-SWEEP_AFTER = timedelta(seconds=60)
-"""A delivery received this long ago and still unclaimed is swept up by whichever replica looks."""
-
-Work = Callable[[PendingDelivery, bool], Awaitable[None]]
 
 
 class JobRunner:
@@ -44,14 +32,14 @@ class JobRunner:
 
     def __init__(
         self,
-        database: Database,
-        work: Work,
+        attempts: Attempts,
+        *,
         concurrency: int = 4,
         replica: str | None = None,
         metrics: Metrics | None = None,
     ) -> None:
-        self.database = database
-        self.work = work
+        self.database = attempts.database
+        self.attempts = attempts
         self.concurrency = concurrency
         self.replica = replica or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.metrics = metrics
@@ -64,6 +52,10 @@ class JobRunner:
 
     async def start(self) -> int:
         """Start the workers and requeue what a previous run left unfinished; returns how many."""
+        if self.database.one_process:
+            orphaned = await deliveries.release_all(self.database)  # no other process holds them: a crash left them
+            if orphaned:
+                log.info("took back %d deliveries a previous run of this process was working on", orphaned)
         pending = await deliveries.unfinished(self.database)
         for delivery_id, not_before in pending:
             self.schedule(delivery_id, not_before)
@@ -72,19 +64,26 @@ class JobRunner:
             log.info("resuming %d unfinished deliveries", len(pending))
         return len(pending)
 
+    defer = None
+    """The deliveries table is this runner's queue: recording a delivery is queueing it."""
+
+    def accepted(self, delivery_id: str) -> None:
+        """A recorded delivery was acknowledged: process it now."""
+        self.submit(delivery_id)
+
+    async def run_now(self, delivery_id: str) -> None:
+        """Process a delivery now, whatever retry it waits for."""
+        self.submit(delivery_id)
+
+    async def measure(self) -> None:
+        """The queue gauges are kept as work comes and goes."""
+
     def submit(self, delivery_id: str) -> None:
         """Queue a recorded delivery for processing now."""
         self._cancel_timer(delivery_id)
         self.waiting_since.setdefault(delivery_id, time.monotonic())
         self.queue.put_nowait(delivery_id)
         self._gauge()
-
-    async def sweep(self) -> int:
-        """Resubmit deliveries nobody is working on (another replica crashed, or one was never picked up)."""
-        found = [i for i in await deliveries.abandoned(self.database, SWEEP_AFTER) if i not in self.in_flight]
-        for delivery_id in found:
-            self.submit(delivery_id)
-        return len(found)
 
     def _gauge(self) -> None:
         if self.metrics is not None:
@@ -154,50 +153,13 @@ class JobRunner:
         self.waiting_since.pop(delivery_id, None)
         self._gauge()
         if delivery_id in self.in_flight:
-            return  # submitted twice (a retry timer and a sweep); one run is enough
+            return  # submitted twice (a retry timer and a run-now); one run is enough
         self.in_flight.add(delivery_id)
         try:
             delivery = await deliveries.claim(self.database, delivery_id, self.replica, LEASE)
             if delivery is not None:  # None: finished already, or another replica holds it
-                await self._attempt(delivery)
+                when = await self.attempts.run(delivery)
+                if when is not None:
+                    self.schedule(delivery_id, when)
         finally:
             self.in_flight.discard(delivery_id)
-
-    async def _attempt(self, delivery: PendingDelivery) -> None:
-        delivery_id = delivery.id
-        final = delivery.attempts + 1 >= MAX_ATTEMPTS
-        try:
-            await self._work(delivery, final)
-        except RetryLater as wait:
-            self._count(delivery, "retry")
-            if delivery.attempts + 1 >= MAX_RESCHEDULES:
-                await deliveries.finish(self.database, delivery_id, "failed", f"gave up: {wait}")
-                return
-            when = await deliveries.reschedule(self.database, delivery_id, _delay(wait.seconds), str(wait))
-            log.warning("delivery %s rescheduled: %s", delivery_id, wait)
-            self.schedule(delivery_id, when)
-        except Exception as error:
-            log.exception("delivery %s (%s.%s) failed", delivery_id, delivery.event, delivery.action)
-            await deliveries.finish(self.database, delivery_id, "failed", f"{type(error).__name__}: {error}"[:4000])
-            self._count(delivery, "failed")
-        else:
-            await deliveries.finish(self.database, delivery_id, "done")
-            self._count(delivery, "done")
-
-    async def _work(self, delivery: PendingDelivery, final: bool) -> None:
-        """The job; GitHub being down is a reason to try again later (until the last attempt), not a failure."""
-        try:
-            await self.work(delivery, final)
-        except GitHubUnavailable as error:
-            if final:
-                raise
-            delay = UNAVAILABLE_DELAYS[min(delivery.attempts, len(UNAVAILABLE_DELAYS) - 1)]
-            raise RetryLater(delay, str(error)) from error
-
-    def _count(self, delivery: PendingDelivery, outcome: str) -> None:
-        if self.metrics is not None:
-            self.metrics.jobs.labels(delivery.event, outcome).inc()
-
-
-def _delay(seconds: float) -> timedelta:
-    return timedelta(seconds=max(1.0, seconds))

@@ -1,37 +1,51 @@
-"""Timed work in the server's event loop (apscheduler): polling reactions, refreshing the collective priors,
-resubmitting forgotten deliveries and forgetting old finished ones."""
+"""Timed work: polling reactions, refreshing the collective priors, forgetting old finished deliveries.
+
+Where one process owns the database (SQLite), apscheduler runs all of it in the server's event loop. Where replicas
+share it (PostgreSQL), the poll and the retention are procrastinate's periodic tasks, run once across replicas; the
+priors stay per process (each keeps its own copy in memory), refreshed by apscheduler in every process.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.context import AppContext
 from bot.jobs.reactions import poll_reactions
-from bot.jobs.runner import JobRunner
+from bot.jobs.taskqueue import ScheduledWork, cron_every
 from bot.logs import log_context
 from bot.store import deliveries
 from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
 PRIORS_EVERY = timedelta(hours=1)
-SWEEP_EVERY = timedelta(seconds=30)
 PRUNE_EVERY = timedelta(hours=6)
+FIRST_PRUNE = timedelta(seconds=30)
 
 
-def schedule_learning(context: AppContext, runner: JobRunner) -> AsyncIOScheduler:
-    """The reaction poll every TOASTY_POLL_MINUTES (first run one interval after start), the priors hourly, a sweep
-    for deliveries nobody is working on (another replica crashed) every half minute, and old deliveries pruned."""
+def schedule_learning(context: AppContext, *, shared_work: bool) -> AsyncIOScheduler:
+    """The priors hourly; with `shared_work` (no other replica), also the reaction poll every TOASTY_POLL_MINUTES
+    (first run one interval after start) and old deliveries pruned."""
     scheduler = AsyncIOScheduler(timezone="UTC")
-    _every(scheduler, SWEEP_EVERY, _sweep, runner, name="sweep-deliveries")
-    _every(scheduler, timedelta(minutes=context.settings.poll_minutes), _poll, context, name="poll-reactions")
     _every(scheduler, PRIORS_EVERY, _refresh_priors, context, name="collective-priors")
-    _every(scheduler, PRUNE_EVERY, _prune, context, name="prune-deliveries", first=SWEEP_EVERY)  # short-lived pods
+    if shared_work:
+        _every(scheduler, timedelta(minutes=context.settings.poll_minutes), poll_once, context, name="poll-reactions")
+        _every(scheduler, PRUNE_EVERY, prune_once, context, name="prune-deliveries", first=FIRST_PRUNE)
     return scheduler
+
+
+def scheduled_work(context: AppContext) -> ScheduledWork:
+    """The same poll and retention, for the queue that runs them once across replicas."""
+    return ScheduledWork(
+        poll_reactions=partial(poll_once, context),
+        poll_cron=cron_every(context.settings.poll_minutes),
+        prune=partial(prune_once, context),
+    )
 
 
 def _every(
@@ -57,36 +71,17 @@ def _every(
     )
 
 
-async def _poll(context: AppContext) -> None:
+async def poll_once(context: AppContext) -> None:
+    """One reaction poll; its failure is logged, and the next interval tries again."""
     with log_context(job="poll-reactions"):
         try:
-            async with context.database.exclusive("poll-reactions") as held:
-                if held:  # another replica is polling: two would log the same reactions twice
-                    await poll_reactions(context)
-        except Exception:  # the next interval tries again; the scheduler must keep running
+            await poll_reactions(context)
+        except Exception:  # the scheduler must keep running
             log.exception("reaction poll failed")
 
 
-async def _refresh_priors(context: AppContext) -> None:
-    with log_context(job="collective-priors"):
-        try:
-            await context.learning.refresh_priors()
-        except Exception:
-            log.exception("refreshing the collective priors failed")
-
-
-async def _sweep(runner: JobRunner) -> None:
-    with log_context(job="sweep-deliveries"):
-        try:
-            found = await runner.sweep()
-        except Exception:
-            log.exception("sweeping deliveries failed")
-            return
-        if found:
-            log.info("resubmitted %d deliveries nobody was working on", found)
-
-
-async def _prune(context: AppContext) -> None:
+async def prune_once(context: AppContext) -> None:
+    """Forget the finished deliveries GitHub can no longer redeliver."""
     with log_context(job="prune-deliveries"):
         try:
             removed = await deliveries.prune(context.database)
@@ -95,3 +90,11 @@ async def _prune(context: AppContext) -> None:
             return
         if removed:
             log.info("forgot %d finished deliveries GitHub can no longer redeliver", removed)
+
+
+async def _refresh_priors(context: AppContext) -> None:
+    with log_context(job="collective-priors"):
+        try:
+            await context.learning.refresh_priors()
+        except Exception:
+            log.exception("refreshing the collective priors failed")

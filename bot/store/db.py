@@ -49,6 +49,12 @@ class Database:
         self._lock_engine: AsyncEngine | None = None
         """Connections that hold long advisory locks, outside the pool the work itself needs (opened per lock)."""
 
+    @property
+    def one_process(self) -> bool:
+        """Whether only this process serves the database (SQLite): whatever it finds claimed at start, a process that
+        is gone claimed. PostgreSQL is shared by replicas."""
+        return not self.url.startswith("postgresql")
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction: committed when the block ends, rolled back if it raises."""
@@ -88,27 +94,10 @@ class Database:
         return True, "ok"
 
     @asynccontextmanager
-    async def exclusive(self, name: str) -> AsyncIterator[bool]:
-        """Whether this process holds the named lock for the block: with several replicas on one PostgreSQL, only
-        one runs a scheduled job at a time (a session advisory lock). SQLite serves one process: always held."""
-        if not self.url.startswith("postgresql"):
-            yield True
-            return
-        key = _lock_key(name)
-        async with self._lock_connection() as connection:
-            held = bool(await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
-            try:
-                yield held
-            finally:
-                if held:
-                    await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                await connection.commit()
-
-    @asynccontextmanager
     async def locked(self, name: str) -> AsyncIterator[None]:
         """Hold the named lock for the block, waiting for it: with several replicas on one PostgreSQL, one at a time
         (a session advisory lock on a connection of its own). SQLite serves one process: in-process locks suffice."""
-        if not self.url.startswith("postgresql"):
+        if self.one_process:
             yield
             return
         key = _lock_key(name)
@@ -137,6 +126,12 @@ class Database:
         """One round trip, raising if the database does not answer."""
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
+
+
+def toasty_owns(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Whether a schema object is Toasty's to migrate: procrastinate's tables are procrastinate's (alembic's
+    `include_name`)."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
 
 
 def upsert_statements(build: Callable[[Any], Any]) -> dict[str, Any]:

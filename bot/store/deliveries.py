@@ -8,11 +8,12 @@ finish.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, or_, select, update
+from sqlalchemy import Row, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.db import Database, upsert_statements
@@ -26,6 +27,16 @@ UNFINISHED = ("queued", "processing", "retry")
 _RECORD = upsert_statements(
     lambda insert: insert(Delivery).on_conflict_do_nothing(index_elements=["id"]).returning(Delivery.id)
 )
+_CLAIMED = (
+    Delivery.id,
+    Delivery.event,
+    Delivery.action,
+    Delivery.installation_id,
+    Delivery.repository,
+    Delivery.payload,
+    Delivery.attempts,
+    Delivery.waits,
+)
 _CLAIM = (
     update(Delivery)
     .where(
@@ -33,16 +44,15 @@ _CLAIM = (
         Delivery.state.in_(UNFINISHED),
         or_(Delivery.lease_until.is_(None), Delivery.lease_until < bindparam("now")),
     )
-    .values(claimed_by=bindparam("replica"), lease_until=bindparam("until"))
-    .returning(
-        Delivery.id,
-        Delivery.event,
-        Delivery.action,
-        Delivery.installation_id,
-        Delivery.repository,
-        Delivery.payload,
-        Delivery.attempts,
-    )
+    .values(claimed_by=bindparam("replica"), lease_until=bindparam("until"), attempts=Delivery.attempts + 1)
+    .returning(*_CLAIMED)
+)
+# The queue in charge (procrastinate) already runs each job once at a time: its claim needs no lease.
+_TAKE = (
+    update(Delivery)
+    .where(Delivery.id == bindparam("delivery_id"), Delivery.state.in_(UNFINISHED))
+    .values(claimed_by=bindparam("replica"), lease_until=None, attempts=Delivery.attempts + 1)
+    .returning(*_CLAIMED)
 )
 _RESCHEDULE = (
     update(Delivery)
@@ -52,7 +62,7 @@ _RESCHEDULE = (
         error=bindparam("reason"),
         finished_at=bindparam("finished"),
         not_before=bindparam("retry_at"),
-        attempts=Delivery.attempts + 1,
+        waits=Delivery.waits + bindparam("waited"),
         claimed_by=None,
         lease_until=None,
     )
@@ -74,11 +84,13 @@ class NewDelivery:
     repository: str | None
     payload: str
     state: str = "queued"
+    lock: str | None = None
+    """What its processing must not overlap with (its pull request), for a queue that serialises by key."""
 
 
 @dataclass(frozen=True, slots=True)
 class PendingDelivery:
-    """A delivery to process: everything a job needs, and how many attempts it has had."""
+    """A delivery to process: everything a job needs, which attempt this is, and how many ended in a wait."""
 
     id: str
     event: str
@@ -86,7 +98,13 @@ class PendingDelivery:
     installation_id: int | None
     repository: str | None
     payload: str
-    attempts: int
+    attempt: int = 1
+    waits: int = 0
+
+    @property
+    def failures(self) -> int:
+        """Attempts before this one that did not end in a rate-limit wait (failed, or cut short by a crash)."""
+        return self.attempt - 1 - self.waits
 
 
 async def _insert_new(connection: AsyncConnection, batch: Sequence[NewDelivery]) -> list[bool]:
@@ -117,6 +135,14 @@ async def _insert_new(connection: AsyncConnection, batch: Sequence[NewDelivery])
     return new
 
 
+Deferral = Callable[[AsyncConnection, Sequence[NewDelivery]], Awaitable[None]]
+
+
+def _to_process(batch: Sequence[tuple[NewDelivery, asyncio.Future[bool]]], new: Sequence[bool]) -> list[NewDelivery]:
+    """The deliveries of a batch that need a job: new ones Toasty acts on (not redeliveries, not ignored events)."""
+    return [delivery for (delivery, _), is_new in zip(batch, new, strict=True) if is_new and delivery.state == "queued"]
+
+
 class Recorder:
     """Records the deliveries that arrive while the database is busy together, in one transaction (group commit).
 
@@ -124,8 +150,10 @@ class Recorder:
     and learns whether its id was new. One transaction for many acknowledgements leaves the connection to the
     jobs for longer and costs the event loop one round of awaits instead of one per delivery."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, defer: Deferral | None = None) -> None:
         self.database = database
+        self.defer = defer
+        """Queues the jobs of the new deliveries in the transaction that records them: both commit, or neither."""
         self.pending: list[tuple[NewDelivery, asyncio.Future[bool]]] = []
         self.flushing: asyncio.Task[None] | None = None
 
@@ -151,6 +179,8 @@ class Recorder:
             async with self.database.begin(URGENT) as connection:
                 batch, self.pending = self.pending, []
                 new = await _insert_new(connection, [delivery for delivery, _ in batch])
+                if self.defer is not None:
+                    await self.defer(connection, _to_process(batch, new))
         except Exception as error:  # the shared statement failed: one member the database refuses fails them all
             if not batch:  # failed before the batch was taken: it is this round's all the same
                 batch, self.pending = self.pending, []
@@ -169,6 +199,8 @@ class Recorder:
             try:
                 async with self.database.begin(URGENT) as connection:
                     (is_new,) = await _insert_new(connection, [delivery])
+                    if self.defer is not None:  # its job commits with its record, as in a whole round
+                        await self.defer(connection, _to_process([(delivery, answer)], [is_new]))
             except Exception as error:  # this delivery's own error, for its own waiter
                 _answer_error(answer, error)
             else:
@@ -182,7 +214,8 @@ def _answer_error(answer: asyncio.Future[bool], error: BaseException) -> None:
 
 
 async def claim(database: Database, delivery_id: str, replica: str, lease: timedelta) -> PendingDelivery | None:
-    """Take an unfinished delivery for this replica until the lease ends; None when finished or held elsewhere.
+    """Take an unfinished delivery for this replica until the lease ends, counting the attempt; None when finished
+    or held elsewhere.
 
     The conditional UPDATE is atomic in SQLite and PostgreSQL alike, so of several replicas only one wins."""
     now = utcnow()
@@ -192,60 +225,92 @@ async def claim(database: Database, delivery_id: str, replica: str, lease: timed
                 _CLAIM, {"delivery_id": delivery_id, "now": now, "replica": replica, "until": now + lease}
             )
         ).first()
+    return _pending(row)
+
+
+async def take(database: Database, delivery_id: str, worker: str) -> PendingDelivery | None:
+    """Take an unfinished delivery for a job the queue runs once at a time (no lease), counting the attempt; None
+    when it is finished."""
+    async with database.begin() as connection:
+        row = (await connection.execute(_TAKE, {"delivery_id": delivery_id, "replica": worker})).first()
+    return _pending(row)
+
+
+async def hand_back(database: Database, delivery_id: str) -> None:
+    """The attempt was cut short by a stop, not by the delivery: uncount it and free the claim."""
+    async with database.begin() as connection:
+        await connection.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.state.in_(UNFINISHED))
+            .values(claimed_by=None, lease_until=None, attempts=Delivery.attempts - 1)
+        )
+
+
+def _pending(row: Row[*tuple[Any, ...]] | None) -> PendingDelivery | None:
     if row is None:
         return None
     return PendingDelivery(
-        row.id, row.event, row.action, row.installation_id, row.repository, row.payload, row.attempts
+        row.id, row.event, row.action, row.installation_id, row.repository, row.payload, row.attempts, row.waits
     )
 
 
-async def abandoned(database: Database, older_than: timedelta) -> list[str]:
-    """Unfinished deliveries nobody holds: received a while ago and never claimed, or whose lease lapsed."""
-    now = utcnow()
-    async with database.session() as session:
-        rows = await session.scalars(
-            select(Delivery.id)
-            .where(
-                Delivery.state.in_(UNFINISHED),
-                or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
-                or_(
-                    and_(Delivery.lease_until.is_(None), Delivery.received_at < now - older_than),
-                    Delivery.lease_until < now,
-                ),
-            )
-            .order_by(Delivery.received_at)
-            .limit(500)
-        )
-        return list(rows)
-
-
 async def finish(database: Database, delivery_id: str, state: str, error: str | None = None) -> None:
-    """Mark a delivery done, failed or ignored (the attempt that ended is counted) and drop its body."""
+    """Mark a delivery done, failed or ignored and drop its body."""
     async with database.begin() as connection:
         await connection.execute(
             _FINISH,
-            {"delivery_id": delivery_id, "new_state": state, "reason": error, "finished": utcnow(), "retry_at": None},
+            {
+                "delivery_id": delivery_id,
+                "new_state": state,
+                "reason": error,
+                "finished": utcnow(),
+                "retry_at": None,
+                "waited": 0,
+            },
         )
 
 
 async def release(database: Database, replica: str) -> int:
-    """Give up this replica's claims (it is stopping), so a restart resumes them now, not when the lease ends."""
+    """Give up this replica's claims (it is stopping), so a restart resumes them now, not when the lease ends; the
+    attempts it cut short are not counted against the deliveries."""
     async with database.begin() as connection:
         result = await connection.execute(
             update(Delivery)
             .where(Delivery.claimed_by == replica, Delivery.state.in_(UNFINISHED))
+            .values(claimed_by=None, lease_until=None, attempts=Delivery.attempts - 1)
+        )
+    return result.rowcount
+
+
+async def release_all(database: Database) -> int:
+    """Free every claim, whoever made it: for a database only one process serves (SQLite), where a claim found at
+    start was left by a process that is gone. The attempt a crash cut short stays counted."""
+    async with database.begin() as connection:
+        result = await connection.execute(
+            update(Delivery)
+            .where(Delivery.claimed_by.is_not(None), Delivery.state.in_(UNFINISHED))
             .values(claimed_by=None, lease_until=None)
         )
     return result.rowcount
 
 
-async def reschedule(database: Database, delivery_id: str, delay: timedelta, reason: str) -> datetime:
-    """Put a delivery back for later (a rate limit, GitHub unavailable); the attempt is counted. Returns when."""
+async def reschedule(
+    database: Database, delivery_id: str, delay: timedelta, reason: str, *, rate_limited: bool
+) -> datetime:
+    """Put a delivery back for later (a rate limit, GitHub unavailable), counting a rate-limit wait as one. Returns
+    when it is due."""
     when = utcnow() + delay
     async with database.begin() as connection:
         await connection.execute(
             _RESCHEDULE,
-            {"delivery_id": delivery_id, "new_state": "retry", "reason": reason, "finished": None, "retry_at": when},
+            {
+                "delivery_id": delivery_id,
+                "new_state": "retry",
+                "reason": reason,
+                "finished": None,
+                "retry_at": when,
+                "waited": int(rate_limited),
+            },
         )
     return when
 

@@ -66,6 +66,15 @@ async def start(database: Database, pull: NewGrading, delivery_id: str) -> Gradi
         return grading
 
 
+async def unfinished(database: Database, delivery_id: str) -> list[Grading]:
+    """The delivery's gradings still in progress (their check runs not completed)."""
+    async with database.session() as session:
+        rows = await session.scalars(
+            select(Grading).where(Grading.delivery_id == delivery_id, Grading.status == "in_progress")
+        )
+        return list(rows)
+
+
 async def set_check_run(database: Database, grading_id: int, check_run_id: int) -> None:
     """Remember the check run as soon as it exists, so a retry completes it instead of opening another."""
     async with database.session() as session:

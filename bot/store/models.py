@@ -64,6 +64,9 @@ class Delivery(Base):
     state: Mapped[str] = mapped_column(String(16), default="queued")
     """queued, processing, retry, done, failed or ignored."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    """Attempts started (a claim counts one; a crash mid-attempt leaves it counted)."""
+    waits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """How many of those attempts ended waiting out a rate limit: a budget apart from failures."""
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     """The replica working on it; with several replicas, a claim is what keeps work from being done twice."""

@@ -16,9 +16,10 @@ from aiohttp.typedefs import Handler
 from bot.context import AppContext
 from bot.engine.pool import make_pool
 from bot.github.auth import AppAuth
-from bot.jobs.deliveries import process_delivery
-from bot.jobs.runner import JobRunner
-from bot.jobs.schedule import schedule_learning
+from bot.jobs.attempts import Attempts
+from bot.jobs.deliveries import abandon_delivery, process_delivery
+from bot.jobs.queues import make_queue
+from bot.jobs.schedule import schedule_learning, scheduled_work
 from bot.learning.service import LearningService
 from bot.logs import log_context
 from bot.metrics import Metrics
@@ -29,7 +30,7 @@ from bot.web import api, dashboard
 from bot.web.auth import CsrfTokens, Gate
 from bot.web.health import healthz, metrics_endpoint, readyz
 from bot.web.intake import HANDLER_ARGS, LARGE_BODIES_AT_ONCE, LARGE_BODY_SLOTS, bounded_bodies
-from bot.web.keys import CONTEXT, DATABASE, GATE, RECORDER, RUNNER, SETTINGS
+from bot.web.keys import CONTEXT, DATABASE, GATE, RECORDER, ROLE, RUNNER, SETTINGS, WEB_AND_WORKERS, Role
 from bot.web.openapi import openapi_document
 from bot.web.webhook import receive
 
@@ -37,18 +38,21 @@ log = logging.getLogger(__name__)
 GITHUB_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
 
 
-def create_app(settings: Settings, pool: Executor | None = None) -> web.Application:
-    """The App's web application; resources (database, runner, pool) start with it and stop with it."""
-    app = web.Application(middlewares=[count_api_requests, bounded_bodies], handler_args=HANDLER_ARGS)
-    app[SETTINGS] = settings
+def create_app(settings: Settings, pool: Executor | None = None, role: Role = WEB_AND_WORKERS) -> web.Application:
+    """The App's web application; resources (database, runner, pool) start with it and stop with it. A worker
+    serves only its health and metrics; the web role without workers only records and answers."""
+    app = web.Application(middlewares=[bounded_bodies], handler_args=HANDLER_ARGS)
+    app[SETTINGS], app[ROLE] = settings, role
     app[LARGE_BODY_SLOTS] = asyncio.Semaphore(LARGE_BODIES_AT_ONCE)
-    app.router.add_post(settings.webhook_path, receive)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
-    app.router.add_get("/openapi.json", openapi)
-    api.add_routes(app)
-    dashboard.add_routes(app)
+    if role.serves:
+        app.router.add_post(settings.webhook_path, receive)
+        app.router.add_get("/openapi.json", openapi)
+        api.add_routes(app)
+        dashboard.add_routes(app)
+        app.middlewares.insert(0, count_api_requests)  # outermost: refused bodies count too
     app.cleanup_ctx.append(partial(_resources, pool=pool))
     return app
 
@@ -73,14 +77,16 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
         learning=learning,
         metrics=metrics,
     )
-    runner = JobRunner(database, partial(_work, context), settings.job_concurrency, metrics=metrics)
-    scheduler = schedule_learning(context, runner)
+    attempts = Attempts(database, partial(_work, context), partial(abandon_delivery, context), metrics)
+    runner = make_queue(attempts, scheduled_work(context), concurrency=settings.job_concurrency, metrics=metrics)
+    scheduler = schedule_learning(context, shared_work=database.one_process)
     app[DATABASE], app[CONTEXT], app[RUNNER] = database, context, runner
-    app[RECORDER] = Recorder(database)
+    app[RECORDER] = Recorder(database, defer=runner.defer)
     app[GATE] = Gate(database, CsrfTokens(_session_secret(settings)))
     await learning.refresh_priors()
     if auth is not None:
-        await runner.start()
+        if app[ROLE].works:
+            await runner.start()
         scheduler.start()
     else:
         log.warning(
@@ -140,12 +146,12 @@ def _auth(settings: Settings, session: aiohttp.ClientSession, metrics: Metrics) 
     )
 
 
-async def _work(context: AppContext, delivery: PendingDelivery, final: bool) -> None:
+async def _work(context: AppContext, delivery: PendingDelivery) -> None:
     with log_context(
         delivery=delivery.id,
         event=f"{delivery.event}.{delivery.action}",
         repository=delivery.repository,
         installation=delivery.installation_id,
-        attempt=delivery.attempts + 1,
+        attempt=delivery.attempt,
     ):
-        await process_delivery(context, delivery, final)
+        await process_delivery(context, delivery)

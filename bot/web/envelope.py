@@ -71,8 +71,11 @@ def validate_payload(data: dict[str, Any]) -> Payload:
         raise BadDelivery(_why(error, {})) from None
 
 
-def new_delivery(delivery_id: str, event: str, payload: Payload, *, text: str, handled: bool) -> NewDelivery:
-    """The row to record for a delivery (its body's UTF-8 text is `text`; kept only if Toasty acts on it)."""
+def new_delivery(
+    delivery_id: str, event: str, payload: Payload, *, text: str, handled: bool, lock: str | None = None
+) -> NewDelivery:
+    """The row to record for a delivery (its body's UTF-8 text is `text`; kept only if Toasty acts on it), with the
+    pull request its processing must not overlap with."""
     return NewDelivery(
         id=delivery_id,
         event=event,
@@ -81,6 +84,7 @@ def new_delivery(delivery_id: str, event: str, payload: Payload, *, text: str, h
         repository=payload.repository.full_name if payload.repository else None,
         payload=text if handled else "{}",
         state="queued" if handled else "ignored",
+        lock=lock,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.keys import CONTEXT, DATABASE
+from bot.web.keys import CONTEXT, DATABASE, RUNNER
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -21,5 +21,6 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def metrics_endpoint(request: web.Request) -> web.Response:
-    """Prometheus scrape target."""
+    """Prometheus scrape target (the queue's gauges measured first: on PostgreSQL they span every replica)."""
+    await request.app[RUNNER].measure()
     return web.Response(body=request.app[CONTEXT].metrics.exposition(), content_type="text/plain", charset="utf-8")

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.handlers import handles
+from bot.jobs.deliveries import pull_request_lock
 from bot.web.envelope import BadDelivery, check_headers, new_delivery, validate_payload
 from bot.web.intake import parse_json, read_body, utf8
 from bot.web.keys import CONTEXT, RECORDER, RUNNER, SETTINGS
@@ -56,14 +57,17 @@ async def receive(request: web.Request) -> web.Response:
         zen = data.get("zen")
         return _answer(200, "pong", zen=zen if isinstance(zen, str) else None)
     handled = handles(event, payload.action)
-    new = await request.app[RECORDER].record(new_delivery(delivery_id, event, payload, text=text, handled=handled))
+    lock = pull_request_lock(event, data) if handled else None
+    new = await request.app[RECORDER].record(
+        new_delivery(delivery_id, event, payload, text=text, handled=handled, lock=lock)
+    )
     if not handled:
         metrics.labels(event, "ignored").inc()
         return _answer(200, f"{event}.{payload.action} is not an event Toasty acts on")
     if not new:
         metrics.labels(event, "duplicate").inc()
         return _answer(200, "duplicate delivery: already recorded")
-    request.app[RUNNER].submit(delivery_id)
+    request.app[RUNNER].accepted(delivery_id)
     metrics.labels(event, "accepted").inc()
     return _answer(202, "accepted")
 

@@ -94,6 +94,7 @@ def app_settings(fake: FakeGitHub, database_url: str, **overrides: Any) -> Setti
         "DATABASE_URL": database_url,
         "TOASTY_JOB_CONCURRENCY": 2,
         "TOASTY_INLINE_WAIT_SECONDS": 5,
+        "TOASTY_POLL_MINUTES": 1440,  # the tests poll when they mean to, not when the clock says
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

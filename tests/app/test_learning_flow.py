@@ -253,7 +253,7 @@ async def test_a_command_waits_out_github_being_down(
     assert waiting.state == "retry"  # not failed: the person's question is not dropped
     async with toasty.database.session() as session:
         await session.execute(update(Delivery).where(Delivery.id == reply.delivery_id).values(not_before=None))
-    toasty.app[RUNNER].submit(reply.delivery_id)
+    await toasty.app[RUNNER].run_now(reply.delivery_id)
     await toasty.settle()
     sent = [r.status for r in fake_github.requests("pulls/create-reply-for-review-comment")]
     assert sent == ([502] if reply_applied else [502, 201])

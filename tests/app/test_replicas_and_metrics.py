@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 from sqlalchemy import event, update
 
+from bot.jobs.attempts import Attempts
 from bot.jobs.runner import JobRunner
 from bot.store import deliveries
 from bot.store.db import Database
@@ -20,16 +21,23 @@ from tests.app.scenarios import RISKY, UTIL
 from tests.fakegithub import FakeGitHub
 
 
+def in_process_only(database_url: str) -> None:
+    """The in-process runner serves SQLite; on PostgreSQL procrastinate runs the jobs (test_task_queue.py)."""
+    if database_url.startswith("postgresql"):
+        pytest.skip("on PostgreSQL the deliveries run on procrastinate: tests/app/test_task_queue.py")
+
+
 async def test_of_two_replicas_only_one_processes_a_delivery(database_url: str) -> None:
+    in_process_only(database_url)
     database = Database(database_url)
     await database.migrate()
     done: list[str] = []
 
-    async def work(delivery: PendingDelivery, final: bool) -> None:
+    async def work(delivery: PendingDelivery) -> None:
         await asyncio.sleep(0.05)
         done.append(delivery.id)
 
-    replicas = [JobRunner(database, work, concurrency=2, replica=f"replica-{i}") for i in range(2)]
+    replicas = [JobRunner(Attempts(database, work), concurrency=2, replica=f"replica-{i}") for i in range(2)]
     try:
         for index in range(10):
             await Recorder(database).record(NewDelivery(f"d{index}", "ping", None, None, None, "{}"))
@@ -43,15 +51,16 @@ async def test_of_two_replicas_only_one_processes_a_delivery(database_url: str) 
         await database.dispose()
 
 
-async def test_a_crashed_replicas_lapsed_lease_is_swept_up(database_url: str) -> None:
+async def test_a_crashed_runs_lapsed_lease_is_taken_back_at_start(database_url: str) -> None:
+    in_process_only(database_url)
     database = Database(database_url)
     await database.migrate()
     done: list[str] = []
 
-    async def work(delivery: PendingDelivery, final: bool) -> None:
+    async def work(delivery: PendingDelivery) -> None:
         done.append(delivery.id)
 
-    runner = JobRunner(database, work, replica="survivor")
+    runner = JobRunner(Attempts(database, work), replica="survivor")
     try:
         await Recorder(database).record(NewDelivery("orphan", "ping", None, None, None, "{}"))
         held = await deliveries.claim(database, "orphan", "crashed", timedelta(minutes=15))
@@ -60,7 +69,6 @@ async def test_a_crashed_replicas_lapsed_lease_is_swept_up(database_url: str) ->
         async with database.session() as session:
             await session.execute(update(Delivery).values(lease_until=utcnow() - timedelta(seconds=1)))
         await runner.start()
-        assert await runner.sweep() == 0  # start-up already requeued it
         await runner.drain()
         assert done == ["orphan"]
         assert (await deliveries.get(database, "orphan")).state == "done"  # type: ignore[union-attr]
@@ -70,45 +78,31 @@ async def test_a_crashed_replicas_lapsed_lease_is_swept_up(database_url: str) ->
 
 
 async def test_a_job_cut_short_by_a_stop_is_resumed_by_the_next_start(database_url: str) -> None:
+    in_process_only(database_url)
     database = Database(database_url)
     await database.migrate()
     started, done = asyncio.Event(), []
 
-    async def slow(delivery: PendingDelivery, final: bool) -> None:
+    async def slow(delivery: PendingDelivery) -> None:
         started.set()
         await asyncio.sleep(3600)
 
-    async def quick(delivery: PendingDelivery, final: bool) -> None:
+    async def quick(delivery: PendingDelivery) -> None:
         done.append(delivery.id)
 
-    first = JobRunner(database, slow)
+    first = JobRunner(Attempts(database, slow))
     try:
         await Recorder(database).record(NewDelivery("long", "ping", None, None, None, "{}"))
         await first.start()
         await started.wait()
         await first.stop(grace=0.1)
-        second = JobRunner(database, quick)  # a new process: another replica name
+        second = JobRunner(Attempts(database, quick))  # a new process: another replica name
         await second.start()
         await second.drain()
         await second.stop()
         assert done == ["long"]  # now, not when the first one's 15-minute lease ends
     finally:
         await database.dispose()
-
-
-async def test_only_one_replica_holds_a_scheduled_jobs_lock(database_url: str) -> None:
-    first, second = Database(database_url), Database(database_url)
-    await first.migrate()
-    try:
-        async with first.exclusive("poll-reactions") as held:
-            assert held
-            async with second.exclusive("poll-reactions") as also:
-                assert also is (not database_url.startswith("postgresql"))  # SQLite serves one process
-        async with second.exclusive("poll-reactions") as again:
-            assert again
-    finally:
-        await first.dispose()
-        await second.dispose()
 
 
 async def test_metrics_describe_what_happened(fake_github: FakeGitHub, toasty: RunningApp) -> None:

@@ -68,13 +68,14 @@ async def test_long_rate_limit_reschedules_the_delivery_and_resumes_the_same_che
         (row,) = (await session.scalars(select(Delivery).where(Delivery.event == "pull_request"))).all()
     assert row.state == "retry"
     assert row.not_before is not None
+    assert timedelta(seconds=3500) < row.not_before - utcnow() <= timedelta(seconds=3605)  # x-ratelimit-reset
     assert '"pull_request"' in row.payload  # kept for the next attempt
     (run,) = pull.repo.check_runs.values()
     assert run.status == "in_progress"
     # the reset time arrives: the runner picks the delivery up again
     async with toasty.database.session() as session:
         await session.execute(update(Delivery).where(Delivery.id == row.id).values(not_before=None))
-    toasty.app[RUNNER].submit(row.id)
+    await toasty.app[RUNNER].run_now(row.id)
     await toasty.settle()
     assert len(pull.repo.check_runs) == 1
     assert run.status == "completed"
@@ -93,26 +94,51 @@ async def test_server_errors_are_retried_then_succeed(fake_github: FakeGitHub, t
     assert run.conclusion == "success"
 
 
-async def test_when_github_keeps_failing_the_check_run_says_so(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+async def test_when_github_keeps_failing_the_fourth_attempt_gives_up_and_the_check_run_says_so(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
     pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
-    fake_github.server_error_next("pulls/list-files", status=500, times=4)
-    record = await fake_github.deliver(
-        fake_github.webhook("pull_request", "opened.payload", pull=pull), toasty.webhook_url
-    )
-    await toasty.settle()
-    async with toasty.database.session() as session:
-        (row,) = (await session.scalars(select(Delivery).where(Delivery.event == "pull_request"))).all()
-    assert record.status_code == 202
-    assert row.state == "retry"  # not the last attempt: tried again later
-    async with toasty.database.session() as session:
-        await session.execute(update(Delivery).where(Delivery.id == row.id).values(not_before=None, attempts=3))
-    fake_github.server_error_next("pulls/list-files", status=500, times=4)
-    toasty.app[RUNNER].submit(row.id)
-    await toasty.settle()
+    # Completing the run with its annotations is never sent twice (GitHub would append them again): one 502 each.
+    fake_github.server_error_next("checks/update", status=502, times=4)
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    states = [(await retry_now(toasty)).state for _ in range(3)]
+    assert states == ["retry", "retry", "failed"]  # the documented four attempts
+    assert fake_github.count("pulls/list-files") == 4
     (run,) = pull.repo.check_runs.values()
     assert (run.status, run.conclusion) == ("completed", "neutral")
     assert run.output["title"] == "Toasty could not finish grading"
-    assert (await deliveries.get(toasty.database, row.id)).state == "failed"  # type: ignore[union-attr]
+    assert "GitHub kept failing (4 attempts)" in (run.output["summary"] or "")
+    assert not pull.reviews
+
+
+async def test_rate_limit_waits_do_not_use_up_the_attempts_github_failures_get(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.primary_rate_limit_next("pulls/list-files", reset_in=3600)
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    for _ in range(2):
+        fake_github.primary_rate_limit_next("pulls/list-files", reset_in=3600)
+        assert (await retry_now(toasty)).state == "retry"
+    fake_github.server_error_next("checks/update", status=502)  # three waits, then one failure
+    row = await retry_now(toasty)
+    assert (row.state, row.attempts, row.waits) == ("retry", 4, 3)
+    assert (await retry_now(toasty)).state == "done"
+    (run,) = pull.repo.check_runs.values()
+    assert (run.status, run.conclusion) == ("completed", "success")
+    assert len(pull.reviews) == 1
+
+
+async def test_retry_after_is_the_delay_before_the_next_attempt(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.secondary_rate_limit_next("pulls/list-files", retry_after=240)  # longer than the 5 s waited in place
+    before = utcnow()
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    async with toasty.database.session() as session:
+        (row,) = (await session.scalars(select(Delivery).where(Delivery.event == "pull_request"))).all()
+    assert row.state == "retry"
+    assert row.not_before is not None
+    assert timedelta(seconds=235) <= row.not_before - before <= timedelta(seconds=250)
 
 
 async def test_deliveries_recorded_before_a_restart_are_processed_after_it(
@@ -184,7 +210,7 @@ async def retry_now(toasty: RunningApp, event: str = "pull_request") -> Delivery
     async with toasty.database.session() as session:
         (row,) = (await session.scalars(select(Delivery).where(Delivery.event == event))).all()
         await session.execute(update(Delivery).where(Delivery.id == row.id).values(not_before=None))
-    toasty.app[RUNNER].submit(row.id)
+    await toasty.app[RUNNER].run_now(row.id)
     await toasty.settle()
     found = await deliveries.get(toasty.database, row.id)
     assert found is not None
@@ -251,7 +277,7 @@ async def test_when_the_runner_gives_up_waiting_the_check_run_says_so(
     fake_github.primary_rate_limit_next("pulls/list-files", reset_in=3600)
     assert await deliver_opened(fake_github, toasty, pull) == 202
     async with toasty.database.session() as session:  # the delivery has been rescheduled as often as allowed
-        await session.execute(update(Delivery).where(Delivery.event == "pull_request").values(attempts=19))
+        await session.execute(update(Delivery).where(Delivery.event == "pull_request").values(attempts=19, waits=19))
     fake_github.primary_rate_limit_next("pulls/list-files", reset_in=3600)
     assert (await retry_now(toasty)).state == "failed"
     (run,) = pull.repo.check_runs.values()

@@ -85,3 +85,20 @@ def test_app_manifest_asks_for_what_the_app_needs() -> None:
         "pull_request_review_thread",
     }
     assert manifest["hook_attributes"]["url"].endswith("/webhook")
+
+
+def test_workers_of_their_own_are_refused_on_sqlite(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GITHUB_WEBHOOK_SECRET": "s3cret"}
+    for command in (["worker"], ["serve", "--no-workers"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli.main", *command],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 2, command
+        assert "need a PostgreSQL DATABASE_URL" in result.stderr
+    assert not (tmp_path / "toasty.db").exists()  # refused before touching anything

@@ -55,6 +55,7 @@ APP_ENVIRONMENT = frozenset(
         "TOASTY_LOG_LEVEL",
         "TOASTY_LOG_FORMAT",
         "TOASTY_JOB_CONCURRENCY",
+        "TOASTY_SERVE_WORKERS",
         "TOASTY_ANALYSIS_WORKERS",
         "TOASTY_INLINE_WAIT_SECONDS",
         "TOASTY_BOT_LOGIN",
@@ -411,8 +412,8 @@ def test_every_command_the_deploy_files_run_is_a_toasty_command() -> None:
     for document in kubernetes_documents():
         if document["kind"] in {"Deployment", "Job"}:
             item = container(document)
-            commands[f"{document['kind']} {item['name']}"] = item["command"] + item["args"]
-    assert len(commands) == 5
+            commands[f"{document['kind']} {document['metadata']['name']}"] = item["command"] + item["args"]
+    assert len(commands) == 7  # the image, Compose's migrate, web and worker, Kubernetes' web, worker and Job
     for where, argv in commands.items():
         assert argv[0] == "toasty", where
         try:
@@ -440,7 +441,7 @@ def test_compose_file_uses_only_known_service_keys() -> None:
 
 def test_compose_starts_postgres_then_migrations_then_toasty() -> None:
     services = compose_file()["services"]
-    assert set(services) == {"postgres", "migrate", "toasty"}
+    assert set(services) == {"postgres", "migrate", "toasty", "worker"}
     postgres, migrate, toasty = services["postgres"], services["migrate"], services["toasty"]
     assert postgres["image"].startswith("postgres:16")
     assert postgres["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
@@ -546,9 +547,13 @@ def kubernetes_documents(*, with_template: bool = True) -> list[dict[str, Any]]:
     ]
 
 
-def resource(kind: str) -> dict[str, Any]:
-    (found,) = [d for d in kubernetes_documents() if d["kind"] == kind]
-    return found
+def resource(kind: str, name: str | None = None) -> dict[str, Any]:
+    """The one manifest of this kind (and name, where there are several: the web `toasty` and `toasty-worker`)."""
+    found = [d for d in kubernetes_documents() if d["kind"] == kind]
+    if name is not None or len(found) > 1:
+        found = [d for d in found if d["metadata"]["name"] == (name or "toasty")]
+    (only,) = found
+    return only
 
 
 def pod_template(document: dict[str, Any]) -> dict[str, Any]:
@@ -564,7 +569,9 @@ def container(document: dict[str, Any]) -> dict[str, Any]:
 EXPECTED_KINDS = {
     "configmap.yaml": ("v1", "ConfigMap"),
     "deployment.yaml": ("apps/v1", "Deployment"),
+    "worker-deployment.yaml": ("apps/v1", "Deployment"),
     "hpa.yaml": ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    "worker-hpa.yaml": ("autoscaling/v2", "HorizontalPodAutoscaler"),
     "ingress.yaml": ("networking.k8s.io/v1", "Ingress"),
     "migration-job.yaml": ("batch/v1", "Job"),
     "pdb.yaml": ("policy/v1", "PodDisruptionBudget"),
@@ -741,6 +748,42 @@ def test_service_hpa_and_budget_point_at_the_deployments_pods() -> None:
     budget = resource("PodDisruptionBudget")
     assert budget["spec"]["selector"]["matchLabels"].items() <= labels.items()
     assert budget["spec"]["minAvailable"] < deployment["spec"]["replicas"]
+
+
+def test_workers_run_apart_from_the_web_and_scale_on_the_queue_depth() -> None:
+    web, worker = resource("Deployment", "toasty"), resource("Deployment", "toasty-worker")
+    server, processing = container(web), container(worker)
+    assert processing["command"] + processing["args"] == ["toasty", "worker"]
+    assert processing["image"] == server["image"]
+    web_env = {item["name"]: item for item in server["env"]}
+    worker_env = {item["name"]: item for item in processing["env"]}
+    assert web_env.pop("TOASTY_SERVE_WORKERS")["value"] == "false", "the web leaves the deliveries to the workers"
+    assert worker_env == web_env, "the workers read the same settings and secrets as the web"
+    assert processing["envFrom"] == server["envFrom"]
+    assert processing["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert processing["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    worker_labels = pod_template(worker)["metadata"]["labels"]
+    assert not resource("Service")["spec"]["selector"].items() <= worker_labels.items(), "webhooks go to the web only"
+    assert pod_template(worker)["metadata"]["annotations"]["prometheus.io/path"] == "/metrics"
+    hpa = resource("HorizontalPodAutoscaler", "toasty-worker")
+    assert hpa["spec"]["scaleTargetRef"]["name"] == worker["metadata"]["name"]
+    assert hpa["spec"]["minReplicas"] == worker["spec"]["replicas"] < hpa["spec"]["maxReplicas"]
+    (metric,) = hpa["spec"]["metrics"]
+    assert metric["type"] == "External"
+    assert metric["external"]["metric"]["name"] in METRIC_SERIES, "a metric Toasty exports"
+    assert metric["external"]["metric"]["name"] == "toasty_job_queue_depth"
+
+
+def test_compose_runs_a_worker_service_beside_the_web() -> None:
+    services = compose_file()["services"]
+    web, worker = services["toasty"], services["worker"]
+    assert worker["command"] == ["worker"]
+    assert web["environment"]["TOASTY_SERVE_WORKERS"] == "false"
+    assert worker["depends_on"] == web["depends_on"]
+    assert worker["image"] == web["image"]
+    assert worker["environment"]["DATABASE_URL"] == web["environment"]["DATABASE_URL"]
+    assert "ports" not in worker, "webhooks go to the web service only"
+    assert "/readyz" in worker["healthcheck"]["test"][3]
 
 
 def test_ingress_routes_the_webhook_to_the_service_over_tls() -> None:
@@ -926,12 +969,15 @@ def test_enterprise_server_ca_patch_applies_to_the_deployment(tmp_path: Path) ->
         pytest.skip("kubectl is not installed: the overlay is not built")
     built = subprocess.run(["kubectl", "kustomize", str(tmp_path)], capture_output=True, text=True, check=False)
     assert built.returncode == 0, built.stderr
-    (deployment,) = [d for d in yaml.safe_load_all(built.stdout) if d and d["kind"] == "Deployment"]
-    server = container(deployment)
-    env = {item["name"]: item for item in server["env"]}
-    assert env["SSL_CERT_FILE"]["value"] == "/etc/toasty-ca/ca-bundle.pem"
-    assert set(env) - {"SSL_CERT_FILE"} == {item["name"] for item in container(resource("Deployment"))["env"]}
-    assert {m["mountPath"] for m in server["volumeMounts"]} >= {"/etc/toasty-ca", "/tmp"}
+    deployments = [d for d in yaml.safe_load_all(built.stdout) if d and d["kind"] == "Deployment"]
+    assert sorted(d["metadata"]["name"] for d in deployments) == ["toasty", "toasty-worker"]  # both talk to GitHub
+    for deployment in deployments:
+        server = container(deployment)
+        env = {item["name"]: item for item in server["env"]}
+        assert env["SSL_CERT_FILE"]["value"] == "/etc/toasty-ca/ca-bundle.pem"
+        original = container(resource("Deployment", deployment["metadata"]["name"]))
+        assert set(env) - {"SSL_CERT_FILE"} == {item["name"] for item in original["env"]}
+        assert {m["mountPath"] for m in server["volumeMounts"]} >= {"/etc/toasty-ca", "/tmp"}
 
 
 # The claim in docs/enterprise-server.md: the App's HTTP client (aiohttp, created as bot/web/app.py creates it)

@@ -1,6 +1,6 @@
 """dashboard sessions kept server-side, so signing out ends them; feedback content long enough for a rule id
 
-Revision ID: 0004_issue12
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-04
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_issue12"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
