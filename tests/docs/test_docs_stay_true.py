@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,13 @@ def test_readme_gives_the_two_commands() -> None:
     readme = read("README.md")
     assert "make test" in readme
     assert "make serve" in readme
+
+
+def test_ci_runs_the_readmes_test_command_and_parses() -> None:
+    script = read(".ci/run")
+    assert script.rstrip().splitlines()[-1] == "make test"
+    checked = subprocess.run(["bash", "-n", str(ROOT / ".ci/run")], capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stderr  # a stray quote in a comment once left CI unable to start
 
 
 def test_every_action_input_and_output_is_in_the_readme() -> None:
