@@ -25,10 +25,10 @@ from bot.engine.strategy import resolve_strategy
 from bot.github import checks, contents
 from bot.github.client import GitHubClient
 from bot.github.contents import BLOBS_PER_QUERY, Blob, PullFile
-from bot.github.reviews import comments_by, post_review
+from bot.github.reviews import post_review, toasty_fingerprints
 from bot.learning.explain import summary_section
 from bot.metrics import Timer
-from bot.report.comment import CHECK_RUN_REST, parse_marker, render_review_body
+from bot.report.comment import CHECK_RUN_REST, render_review_body
 from bot.report.levels import annotation_level, annotation_title
 from bot.report.markdown import render_summary
 from bot.store import gradings
@@ -373,11 +373,7 @@ async def _settle_pending(context: AppContext, gh: GitHubClient, pull: PullReque
     pending = await gradings.pending_comments(context.database, pull.key, pull.head_sha)
     if not pending:
         return 0
-    posted = set()
-    async for comment in comments_by(gh, pull.repository, pull.number, await context.bot_login()):
-        marker = parse_marker(comment.get("body", ""))
-        if marker is not None:
-            posted.add(marker[0])
+    posted = await toasty_fingerprints(gh, pull.repository, pull.number, await context.bot_login())
     waiting = {row.fingerprint for row in pending}
     await gradings.mark_comments(context.database, pull.key, waiting & posted, "posted")
     await gradings.mark_comments(context.database, pull.key, waiting - posted, "dropped")

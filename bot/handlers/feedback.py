@@ -17,7 +17,7 @@ from bot.github import feedback as github_feedback
 from bot.github.client import GitHubClient
 from bot.github.reviews import comments_by
 from bot.handlers.routes import Routes, payload
-from bot.report.comment import parse_marker
+from bot.report.ownership import toasty_marker
 from bot.store import feedback
 from bot.store.feedback import NewSignal
 from bot.store.models import ReviewComment, utcnow
@@ -93,8 +93,8 @@ async def on_thread(event: sansio.Event, *, context: AppContext, job: Job) -> No
     bot = await context.bot_login()
     repository = data["repository"]["full_name"]
     for comment in (data.get("thread") or {}).get("comments") or []:
-        marker = parse_marker(comment.get("body") or "")
-        if marker is None or (comment.get("user") or {}).get("login") != bot:
+        marker = toasty_marker(comment, {bot})
+        if marker is None:
             continue
         row = await feedback.comment_by_fingerprint(context.database, repository, marker[0])
         if row is None:
@@ -125,9 +125,7 @@ async def _toasty_comment(
     if row is not None:
         return row
     parent = await github_feedback.review_comment(gh, repository, comment_id)
-    if (parent.get("user") or {}).get("login") != await context.bot_login():
-        return None
-    marker = parse_marker(parent.get("body") or "")
+    marker = toasty_marker(parent, {await context.bot_login()})
     if marker is None:
         return None
     row = await feedback.comment_by_fingerprint(context.database, repository, marker[0])
