@@ -34,7 +34,6 @@ from bot.report.markdown import render_summary
 from bot.store import gradings
 from bot.store.feedback import NewSignal
 from bot.store.gradings import NewGrading, PlannedComment, PullKey
-from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -345,20 +344,7 @@ async def _record_fixes(context: AppContext, pull: PullRequestRef, grade: PullRe
         else await gradings.last_author(context.database, pull.key)
     )
     signals = [
-        NewSignal(
-            repository=pull.repository,
-            pull_number=pull.number,
-            fingerprint=row.fingerprint,
-            rule=row.rule,
-            value=row.value,
-            threshold=row.threshold,
-            path=row.path,
-            actor=author[0],
-            association=author[1],
-            signal="fixed",
-            source="grading",
-            occurred_at=utcnow(),
-        )
+        NewSignal.on_finding(row, actor=author[0], association=author[1], signal="fixed", source="grading")
         for row in fixed
         if row.fingerprint in commented and author is not None
     ]

@@ -18,8 +18,7 @@ from bot.learning.service import LearningService
 from bot.settings import Settings
 from bot.store import feedback
 from bot.store.db import Database
-from bot.store.feedback import LogQuery, NewSignal
-from bot.store.models import utcnow
+from bot.store.feedback import LogQuery
 
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 EXIT_USAGE = 2
@@ -134,17 +133,7 @@ async def _export(database: Database, settings: Settings, args: argparse.Namespa
 
 
 async def _reset(database: Database, settings: Settings, args: argparse.Namespace) -> int:
-    signal = NewSignal(
-        repository=args.repository,
-        rule=args.rule or "*",
-        actor=f"cli:{getpass.getuser()}",
-        association="OWNER",
-        signal="reset",
-        source="cli",
-        occurred_at=utcnow(),
-        content=args.rule,
-    )
-    await feedback.append(database, [signal])
+    await feedback.reset_strategy(database, args.repository, args.rule, actor=f"cli:{getpass.getuser()}", source="cli")
     what = f"rule {args.rule}" if args.rule else "every rule"
     print(f"Reset {what} for {args.repository}: learning starts again from here (the log keeps the earlier entries).")
     return 0

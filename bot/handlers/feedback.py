@@ -20,7 +20,7 @@ from bot.handlers.routes import Routes, payload
 from bot.report.ownership import toasty_marker
 from bot.store import feedback
 from bot.store.feedback import NewSignal
-from bot.store.models import ReviewComment, utcnow
+from bot.store.models import ReviewComment
 
 log = logging.getLogger(__name__)
 routes = Routes()
@@ -69,15 +69,14 @@ async def on_pull_request_comment(event: sansio.Event, *, context: AppContext, j
     gh = await context.github(int(data["installation"]["id"]))
     await context.record_feedback(
         [
-            NewSignal(
-                repository=repository,
+            NewSignal.on_rule(
+                repository,
+                command.rule,
                 pull_number=int(issue["number"]),
-                rule=command.rule,
                 actor=actor,
                 association=await context.association(gh, repository, actor, False),
                 signal=command.verb,
                 source="webhook",
-                occurred_at=utcnow(),
             )
         ],
     )
@@ -101,13 +100,8 @@ async def on_thread(event: sansio.Event, *, context: AppContext, job: Job) -> No
             return
         gh = await context.github(int(data["installation"]["id"]))
         association = await context.association(gh, repository, sender["login"], False)
-        signal = NewSignal.on_comment(
-            row,
-            actor=sender["login"],
-            association=association,
-            signal=data["action"],
-            source="webhook",
-            occurred_at=utcnow(),
+        signal = NewSignal.on_finding(
+            row, actor=sender["login"], association=association, signal=data["action"], source="webhook"
         )
         await context.record_feedback([signal])
         return
@@ -144,21 +138,18 @@ def _rule(command: Command, replied_rule: str) -> str | None:
 
 
 def _signal(row: ReviewComment, command: Command, rule: str, actor: str, association: str) -> NewSignal:
-    about_finding = command.verb == "ignore"
-    return NewSignal(
-        repository=row.repository,
+    """`ignore` is about the finding replied to; `mute` and `unmute` about a rule (maybe another one)."""
+    if command.verb == "ignore":
+        return NewSignal.on_finding(row, actor=actor, association=association, signal="ignore", source="webhook")
+    return NewSignal.on_rule(
+        row.repository,
+        rule,
         pull_number=row.pull_number,
-        fingerprint=row.fingerprint if about_finding else None,
-        rule=rule,
-        value=row.value if about_finding else None,
-        threshold=row.threshold if about_finding else None,
-        path=row.path if about_finding else None,
+        comment_id=row.comment_id,
         actor=actor,
         association=association,
         signal=command.verb,
         source="webhook",
-        occurred_at=utcnow(),
-        comment_id=row.comment_id,
     )
 
 
@@ -179,16 +170,15 @@ async def _explain(
         await github_feedback.reply(gh, row.repository, row.pull_number, comment_id, await _explanation(context, row))
     await context.record_feedback(
         [
-            NewSignal(
-                repository=row.repository,
+            NewSignal.on_rule(
+                row.repository,
+                row.rule,
                 pull_number=row.pull_number,
-                rule=row.rule,
+                comment_id=comment_id,
                 actor=actor,
                 association=association,
                 signal="explain",
                 source="webhook",
-                occurred_at=utcnow(),
-                comment_id=comment_id,
             )
         ],
     )

@@ -113,7 +113,7 @@ class _PullPoll:
         self, row: ReviewComment, actor: str, is_bot: bool, *, kind: str, content: str, at: datetime
     ) -> NewSignal:
         association = await self.context.association(self.gh, row.repository, actor, is_bot)
-        return NewSignal.on_comment(
+        return NewSignal.on_finding(
             row, actor=actor, association=association, signal=kind, source="poll", occurred_at=at, content=content
         )
 
