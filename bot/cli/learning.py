@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import json
 import re
@@ -11,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from bot.cli.database import run_on_database
 from bot.engine.rules import format_number
 from bot.engine.strategy import Strategy
 from bot.learning.explain import changes, evidence_words, reviewer_lines
@@ -55,31 +55,26 @@ def run_strategy(args: argparse.Namespace) -> int:
         "export": _export,
         "reset": _reset,
     }
-    return _with_database(args, handlers[args.action])
+    return _with_database(args, handlers[args.action], migrate=args.action == "reset")
 
 
 def run_feedback(args: argparse.Namespace) -> int:
     """`toasty feedback OWNER/REPO`: the log, newest first."""
-    return _with_database(args, _feedback)
+    return _with_database(args, _feedback, migrate=False)
 
 
 def _with_database(
-    args: argparse.Namespace, action: Callable[[Database, Settings, argparse.Namespace], Awaitable[int]]
+    args: argparse.Namespace,
+    action: Callable[[Database, Settings, argparse.Namespace], Awaitable[int]],
+    *,
+    migrate: bool,
 ) -> int:
     if not _REPOSITORY.match(args.repository):
         print(f"toasty: {args.repository!r} is not OWNER/REPO", file=sys.stderr)
         return EXIT_USAGE
     settings = Settings()
 
-    async def go() -> int:
-        database = Database(settings.database_url)
-        try:
-            await database.migrate()
-            return await action(database, settings, args)
-        finally:
-            await database.dispose()
-
-    return asyncio.run(go())
+    return run_on_database(settings, lambda database: action(database, settings, args), migrate=migrate)
 
 
 async def _strategy(database: Database, settings: Settings, repository: str) -> Strategy:
