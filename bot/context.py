@@ -15,6 +15,7 @@ from cachetools import LRUCache, TTLCache
 from bot.github import feedback as github_feedback
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
+from bot.github.webhooks import Envelope
 from bot.learning.service import LearningService
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -111,9 +112,11 @@ class AppContext:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """The delivery a handler runs for, and which attempt this is (a retry checks what an earlier one left).
+    """The delivery a handler runs for, its shared fields typed, and which attempt this is (a retry checks what an
+    earlier one left).
 
     Whether to try again is not the handler's call: it raises, and the runner's retry policy decides."""
 
     delivery_id: str
     attempt: int
+    envelope: Envelope
