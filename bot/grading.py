@@ -20,7 +20,7 @@ from bot.engine import ChangedFile, ConfigError, PullRequestGrade, Strategy, cha
 from bot.engine.config import CONFIG_PATH
 from bot.engine.diff import DiffError, reverse_patch
 from bot.engine.files import AnalysisJob, Unavailable, analyze_file
-from bot.engine.grader import assemble, has_base, plan
+from bot.engine.grader import has_base, plan
 from bot.engine.strategy import resolve_strategy
 from bot.github import checks, contents
 from bot.github.client import GitHubClient
@@ -200,13 +200,11 @@ async def _grade_files(
         if has_base(c) and (c.old_path or c.path) not in bases and _text(blobs.get(f"{pull.head_sha}:{c.path}"))
     ]
     blobs |= await contents.fetch_blobs(gh, pull.repository, missing)
-    head_jobs = grading.head_jobs(lambda path: _content(blobs, f"{pull.head_sha}:{path}", strategy))
-    base_jobs = grading.base_jobs(
-        lambda path: bases[path] if path in bases else _content(blobs, f"{pull.base_sha}:{path}", strategy)
+    batch = grading.analyses(
+        lambda path: _content(blobs, f"{pull.head_sha}:{path}", strategy),
+        lambda path: bases[path] if path in bases else _content(blobs, f"{pull.base_sha}:{path}", strategy),
     )
-    heads = await _analyze(context, head_jobs)
-    base_results = iter(await _analyze(context, [job for job in base_jobs if job is not None]))
-    grade = assemble(grading, heads, [next(base_results) if job is not None else None for job in base_jobs])
+    grade = batch.grade(await _analyze(context, batch.jobs))
     commentable = {f.filename: Commentable.from_patch(f.patch) for f in files}
     return grade, strategy, commentable
 
