@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import aiohttp
-from cachetools import LRUCache, TTLCache
+from cachetools import TTLCache
 
 from bot.github import feedback as github_feedback
 from bot.github.auth import AppAuth
@@ -23,7 +22,6 @@ from bot.store import feedback
 from bot.store.db import Database
 from bot.store.feedback import NewSignal
 
-ETAG_CACHE_SIZE = 2048
 ASSOCIATION_TTL = 3600.0
 """Someone's permission on a repository is looked up at most once an hour."""
 
@@ -51,7 +49,6 @@ class AppContext:
     pool: Executor
     learning: LearningService
     metrics: Metrics = field(default_factory=Metrics)
-    etag_cache: LRUCache[Any, Any] = field(default_factory=lambda: LRUCache(ETAG_CACHE_SIZE))
     pull_locks: dict[tuple[str, int], _SharedLock] = field(default_factory=dict)
     associations: TTLCache[tuple[str, str], str] = field(default_factory=lambda: TTLCache(10_000, ASSOCIATION_TTL))
     _bot_login: str | None = None
