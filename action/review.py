@@ -13,7 +13,8 @@ from action.rest import GitHubError, RestClient
 from bot.commenting import Commentable, choose_comments
 from bot.engine.models import PullRequestGrade
 from bot.engine.strategy import Strategy
-from bot.report.comment import parse_marker, render_review_body
+from bot.report.comment import render_review_body
+from bot.report.ownership import toasty_marker
 from bot.reviewing import ReviewRejected, post_review
 
 log = logging.getLogger(__name__)
@@ -105,9 +106,7 @@ def commented(client: RestClient, pull: PullRequest, authors: Collection[str]) -
     """Fingerprints Toasty already commented on in this pull request: its marker, in a comment Toasty wrote."""
     found = set()
     for comment in client.get_pages(f"/repos/{pull.repository}/pulls/{pull.number}/comments?per_page=100"):
-        if (comment.get("user") or {}).get("login") not in authors:
-            continue  # anyone can paste a marker, other bots included
-        marker = parse_marker(comment.get("body") or "")
+        marker = toasty_marker(comment, authors)
         if marker is not None:
             found.add(marker[0])
     return found

@@ -7,14 +7,14 @@ from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import aiohttp
-from cachetools import LRUCache, TTLCache
+from cachetools import TTLCache
 
 from bot.github import feedback as github_feedback
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
+from bot.github.webhooks import Envelope
 from bot.learning.service import LearningService
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -22,7 +22,6 @@ from bot.store import feedback
 from bot.store.db import Database
 from bot.store.feedback import NewSignal
 
-ETAG_CACHE_SIZE = 2048
 ASSOCIATION_TTL = 3600.0
 """Someone's permission on a repository is looked up at most once an hour."""
 
@@ -50,7 +49,6 @@ class AppContext:
     pool: Executor
     learning: LearningService
     metrics: Metrics = field(default_factory=Metrics)
-    etag_cache: LRUCache[Any, Any] = field(default_factory=lambda: LRUCache(ETAG_CACHE_SIZE))
     pull_locks: dict[tuple[str, int], _SharedLock] = field(default_factory=dict)
     associations: TTLCache[tuple[str, str], str] = field(default_factory=lambda: TTLCache(10_000, ASSOCIATION_TTL))
     _bot_login: str | None = None
@@ -111,9 +109,11 @@ class AppContext:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """The delivery a handler runs for, and which attempt this is (a retry checks what an earlier one left).
+    """The delivery a handler runs for, its shared fields typed, and which attempt this is (a retry checks what an
+    earlier one left).
 
     Whether to try again is not the handler's call: it raises, and the runner's retry policy decides."""
 
     delivery_id: str
     attempt: int
+    envelope: Envelope

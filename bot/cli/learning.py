@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import json
 import re
@@ -11,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from bot.cli.database import run_on_database
 from bot.engine.rules import format_number
 from bot.engine.strategy import Strategy
 from bot.learning.explain import changes, evidence_words, reviewer_lines
@@ -18,8 +18,7 @@ from bot.learning.service import LearningService
 from bot.settings import Settings
 from bot.store import feedback
 from bot.store.db import Database
-from bot.store.feedback import LogQuery, NewSignal
-from bot.store.models import utcnow
+from bot.store.feedback import LogQuery
 
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 EXIT_USAGE = 2
@@ -56,31 +55,26 @@ def run_strategy(args: argparse.Namespace) -> int:
         "export": _export,
         "reset": _reset,
     }
-    return _with_database(args, handlers[args.action])
+    return _with_database(args, handlers[args.action], migrate=args.action == "reset")
 
 
 def run_feedback(args: argparse.Namespace) -> int:
     """`toasty feedback OWNER/REPO`: the log, newest first."""
-    return _with_database(args, _feedback)
+    return _with_database(args, _feedback, migrate=False)
 
 
 def _with_database(
-    args: argparse.Namespace, action: Callable[[Database, Settings, argparse.Namespace], Awaitable[int]]
+    args: argparse.Namespace,
+    action: Callable[[Database, Settings, argparse.Namespace], Awaitable[int]],
+    *,
+    migrate: bool,
 ) -> int:
     if not _REPOSITORY.match(args.repository):
         print(f"toasty: {args.repository!r} is not OWNER/REPO", file=sys.stderr)
         return EXIT_USAGE
     settings = Settings()
 
-    async def go() -> int:
-        database = Database(settings.database_url)
-        try:
-            await database.migrate()
-            return await action(database, settings, args)
-        finally:
-            await database.dispose()
-
-    return asyncio.run(go())
+    return run_on_database(settings, lambda database: action(database, settings, args), migrate=migrate)
 
 
 async def _strategy(database: Database, settings: Settings, repository: str) -> Strategy:
@@ -134,17 +128,7 @@ async def _export(database: Database, settings: Settings, args: argparse.Namespa
 
 
 async def _reset(database: Database, settings: Settings, args: argparse.Namespace) -> int:
-    signal = NewSignal(
-        repository=args.repository,
-        rule=args.rule or "*",
-        actor=f"cli:{getpass.getuser()}",
-        association="OWNER",
-        signal="reset",
-        source="cli",
-        occurred_at=utcnow(),
-        content=args.rule,
-    )
-    await feedback.append(database, [signal])
+    await feedback.reset_strategy(database, args.repository, args.rule, actor=f"cli:{getpass.getuser()}", source="cli")
     what = f"rule {args.rule}" if args.rule else "every rule"
     print(f"Reset {what} for {args.repository}: learning starts again from here (the log keeps the earlier entries).")
     return 0

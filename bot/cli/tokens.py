@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
+from bot.cli.database import run_on_database
 from bot.settings import Settings
 from bot.store import tokens
 from bot.store.db import Database
@@ -63,15 +63,9 @@ def run(args: argparse.Namespace) -> int:
     }
     settings = Settings()
 
-    async def go() -> int:
-        database = Database(settings.database_url)
-        try:
-            await database.migrate()
-            return await handlers[args.action](database, args)
-        finally:
-            await database.dispose()
-
-    return asyncio.run(go())
+    return run_on_database(
+        settings, lambda database: handlers[args.action](database, args), migrate=args.action != "list"
+    )
 
 
 async def _create(database: Database, args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ same answer for the same change.
 
 from bot.engine.config import ConfigError, ToastyConfig, load_config
 from bot.engine.diff import DiffError, changed_file_from_patch, parse_diff
-from bot.engine.grader import GradingPlan, assemble, grade_change, known_rules, plan
+from bot.engine.grader import Analyses, GradingPlan, assemble, grade_change, known_rules, plan
 from bot.engine.models import (
     ChangedFile,
     Dimension,
@@ -19,6 +19,7 @@ from bot.engine.models import (
 from bot.engine.strategy import Strategy, apply_config
 
 __all__ = [
+    "Analyses",
     "ChangedFile",
     "ConfigError",
     "DiffError",

@@ -41,6 +41,12 @@ class GradingPlan:
             for change in self.to_grade
         ]
 
+    def analyses(self, read_head: Reader, read_base: Reader | None) -> Analyses:
+        """The contents this plan needs, read now into one batch of jobs, and how their results become the grade."""
+        heads = self.head_jobs(read_head)
+        bases: list[AnalysisJob | None] = self.base_jobs(read_base) if read_base is not None else [None] * len(heads)
+        return Analyses(self, heads, bases)
+
     def _job(self, path: str, data: bytes | Unavailable | None) -> AnalysisJob:
         return AnalysisJob(
             path=path,
@@ -50,6 +56,29 @@ class GradingPlan:
             use_plugins=self.use_plugins,
             skip_generated=not self.strategy.generated_files,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Analyses:
+    """A plan's analysis jobs (heads, then the bases that exist): whoever runs them, sync or async, hands the
+    results back to `grade`, so the App, the Action and the CLI put a grade together the same way."""
+
+    grading: GradingPlan
+    heads: list[AnalysisJob]
+    bases: list[AnalysisJob | None]
+
+    @property
+    def jobs(self) -> list[AnalysisJob]:
+        """Every job to run, in the order `grade` expects their results."""
+        return [*self.heads, *(job for job in self.bases if job is not None)]
+
+    def grade(self, results: Sequence[FileAnalysis]) -> PullRequestGrade:
+        """Judge every analysed file and score the change, from each job's analysis in the order of `jobs`."""
+        if len(results) != len(self.heads) + sum(job is not None for job in self.bases):
+            raise ValueError(f"{len(results)} analyses for {len(self.jobs)} jobs")
+        rest = iter(results[len(self.heads) :])
+        bases = [next(rest) if job is not None else None for job in self.bases]
+        return assemble(self.grading, results[: len(self.heads)], bases)
 
 
 def has_base(change: ChangedFile) -> bool:
@@ -134,25 +163,17 @@ def grade_change(
     parallel: bool = False,
     progress: Progress | None = None,
 ) -> PullRequestGrade:
-    """Grade a change synchronously: the CLI's and the Action's path (the App runs the same steps async).
+    """Grade a change synchronously: the CLI's and the Action's path (the App runs the same plan and Analyses, its
+    jobs in its own pool, between its GitHub reads).
 
     With `parallel`, a process pool is started for the duration when the batch is big enough to repay it.
     """
-    grading = plan(changes, strategy)
-    head_jobs = grading.head_jobs(read_head)
-    base_jobs: list[AnalysisJob | None] = (
-        grading.base_jobs(read_base) if read_base is not None else [None] * len(head_jobs)
-    )
-    every_job = [*head_jobs, *(job for job in base_jobs if job is not None)]
-    if executor is None and parallel and worth_a_pool(every_job):
+    batch = plan(changes, strategy).analyses(read_head, read_base)
+    jobs = batch.jobs
+    if executor is None and parallel and worth_a_pool(jobs):
         with make_pool() as pool:
-            analyses = run_jobs(every_job, pool, progress)
-    else:
-        analyses = run_jobs(every_job, executor, progress)
-    heads = analyses[: len(head_jobs)]
-    base_results = iter(analyses[len(head_jobs) :])
-    bases = [next(base_results) if job is not None else None for job in base_jobs]
-    return assemble(grading, heads, bases)
+            return batch.grade(run_jobs(jobs, pool, progress))
+    return batch.grade(run_jobs(jobs, executor, progress))
 
 
 def _skip_reason(change: ChangedFile, strategy: Strategy) -> str | None:

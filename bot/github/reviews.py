@@ -10,6 +10,7 @@ from gidgethub import BadRequest
 
 from bot.commenting import CommentTarget
 from bot.github.client import GitHubClient
+from bot.report.ownership import toasty_marker, written_by
 from bot.reviewing import PostedReview, ReviewRejected
 from bot.reviewing import post_review as post_with_retry
 
@@ -40,5 +41,15 @@ async def post_review(
 async def comments_by(gh: GitHubClient, repository: str, number: int, login: str) -> AsyncIterator[dict[str, Any]]:
     """A pull request's review comments written by one account (anyone can paste a marker; only its author counts)."""
     async for comment in gh.getiter(f"/repos/{repository}/pulls/{number}/comments?per_page=100"):
-        if (comment.get("user") or {}).get("login") == login:
+        if written_by(comment, {login}):
             yield comment
+
+
+async def toasty_fingerprints(gh: GitHubClient, repository: str, number: int, login: str) -> set[str]:
+    """The findings the App already commented on in a pull request (its own comments' markers, nobody else's)."""
+    found = set()
+    async for comment in gh.getiter(f"/repos/{repository}/pulls/{number}/comments?per_page=100"):
+        marker = toasty_marker(comment, {login})
+        if marker is not None:
+            found.add(marker[0])
+    return found

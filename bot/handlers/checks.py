@@ -21,7 +21,7 @@ async def on_suite_rerequested(event: sansio.Event, *, context: AppContext, job:
     """ "Re-run all checks": re-grade every pull request of the suite's head commit."""
     data = payload(event)
     suite = data["check_suite"]
-    await _regrade(context, job, data, suite["head_sha"], suite.get("pull_requests") or [])
+    await _regrade(context, job, suite["head_sha"], suite.get("pull_requests") or [])
 
 
 @routes.on("check_run", "rerequested")
@@ -30,7 +30,7 @@ async def on_run_rerequested(event: sansio.Event, *, context: AppContext, job: J
     data = payload(event)
     run = data["check_run"]
     if run.get("name") == CHECK_NAME:
-        await _regrade(context, job, data, run["head_sha"], run.get("pull_requests") or [])
+        await _regrade(context, job, run["head_sha"], run.get("pull_requests") or [])
 
 
 @routes.on("check_run", "requested_action")
@@ -39,22 +39,20 @@ async def on_requested_action(event: sansio.Event, *, context: AppContext, job: 
     data = payload(event)
     if (data.get("requested_action") or {}).get("identifier") == REGRADE.identifier:
         run = data["check_run"]
-        await _regrade(context, job, data, run["head_sha"], run.get("pull_requests") or [])
+        await _regrade(context, job, run["head_sha"], run.get("pull_requests") or [])
 
 
-async def _regrade(
-    context: AppContext, job: Job, data: dict[str, Any], head_sha: str, pulls: list[dict[str, Any]]
-) -> None:
-    repository = data["repository"]
+async def _regrade(context: AppContext, job: Job, head_sha: str, pulls: list[dict[str, Any]]) -> None:
+    delivery = job.envelope
     if not pulls:  # GitHub leaves this empty for pull requests from forks
-        log.info("no pull request attached to %s@%s; nothing to re-grade", repository["full_name"], head_sha)
+        log.info("no pull request attached to %s@%s; nothing to re-grade", delivery.repository_name, head_sha)
     for pull in pulls:
         ref = PullRequestRef(
-            repository=repository["full_name"],
+            repository=delivery.repository_name,
             number=int(pull["number"]),
             head_sha=head_sha,
             base_sha=pull["base"]["sha"],
-            default_branch=repository.get("default_branch") or "HEAD",
-            installation_id=int(data["installation"]["id"]),
+            default_branch=delivery.default_branch,
+            installation_id=delivery.installation_id,
         )
         await grade_pull_request(context, ref, job)

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from gidgethub import sansio
+from pydantic import ValidationError
 
 from bot.commands import Command, parse_command
 from bot.context import AppContext, Job
@@ -16,11 +17,12 @@ from bot.engine.strategy import Strategy, parse_strategy
 from bot.github import feedback as github_feedback
 from bot.github.client import GitHubClient
 from bot.github.reviews import comments_by
+from bot.github.webhooks import Account
 from bot.handlers.routes import Routes, payload
-from bot.report.comment import parse_marker
+from bot.report.ownership import toasty_marker
 from bot.store import feedback
 from bot.store.feedback import NewSignal
-from bot.store.models import ReviewComment, utcnow
+from bot.store.models import ReviewComment
 
 log = logging.getLogger(__name__)
 routes = Routes()
@@ -33,14 +35,15 @@ async def on_reply(event: sansio.Event, *, context: AppContext, job: Job) -> Non
     comment = data["comment"]
     command = parse_command(comment.get("body"))
     parent_id = comment.get("in_reply_to_id")
-    if command is None or parent_id is None or _is_bot(comment.get("user")):
+    author = _author(comment)
+    if command is None or parent_id is None or author is None or author.is_bot:
         return
-    repository = data["repository"]["full_name"]
-    gh = await context.github(int(data["installation"]["id"]))
+    repository = job.envelope.repository_name
+    gh = await context.github(job.envelope.installation_id)
     row = await _toasty_comment(context, gh, repository, int(parent_id))
     if row is None:
         return
-    actor = comment["user"]["login"]
+    actor = author.login
     association = await context.association(gh, repository, actor, False)  # permission, not org membership
     if command.verb == "explain":
         retry = job.attempt > 1
@@ -62,22 +65,21 @@ async def on_pull_request_comment(event: sansio.Event, *, context: AppContext, j
     issue = data.get("issue") or {}
     if command is None or command.verb not in ("mute", "unmute") or not issue.get("pull_request"):
         return
-    if _is_bot(comment.get("user")) or command.rule is None or not is_rule_id(command.rule):
+    author = _author(comment)
+    if author is None or author.is_bot or command.rule is None or not is_rule_id(command.rule):
         return
-    repository = data["repository"]["full_name"]
-    actor = comment["user"]["login"]
-    gh = await context.github(int(data["installation"]["id"]))
+    repository, actor = job.envelope.repository_name, author.login
+    gh = await context.github(job.envelope.installation_id)
     await context.record_feedback(
         [
-            NewSignal(
-                repository=repository,
+            NewSignal.on_rule(
+                repository,
+                command.rule,
                 pull_number=int(issue["number"]),
-                rule=command.rule,
                 actor=actor,
                 association=await context.association(gh, repository, actor, False),
                 signal=command.verb,
                 source="webhook",
-                occurred_at=utcnow(),
             )
         ],
     )
@@ -86,35 +88,33 @@ async def on_pull_request_comment(event: sansio.Event, *, context: AppContext, j
 @routes.on("pull_request_review_thread", "resolved", "unresolved")
 async def on_thread(event: sansio.Event, *, context: AppContext, job: Job) -> None:
     """Resolving a Toasty thread is weak evidence that the comment was worth it (unresolving takes it back)."""
-    data = payload(event)
-    sender = data.get("sender") or {}
-    if _is_bot(sender):
+    data, sender = payload(event), job.envelope.sender
+    if sender is None or sender.is_bot:
         return
     bot = await context.bot_login()
-    repository = data["repository"]["full_name"]
+    repository = job.envelope.repository_name
     for comment in (data.get("thread") or {}).get("comments") or []:
-        marker = parse_marker(comment.get("body") or "")
-        if marker is None or (comment.get("user") or {}).get("login") != bot:
+        marker = toasty_marker(comment, {bot})
+        if marker is None:
             continue
         row = await feedback.comment_by_fingerprint(context.database, repository, marker[0])
         if row is None:
             return
-        gh = await context.github(int(data["installation"]["id"]))
-        association = await context.association(gh, repository, sender["login"], False)
-        signal = NewSignal.on_comment(
-            row,
-            actor=sender["login"],
-            association=association,
-            signal=data["action"],
-            source="webhook",
-            occurred_at=utcnow(),
+        gh = await context.github(job.envelope.installation_id)
+        association = await context.association(gh, repository, sender.login, False)
+        signal = NewSignal.on_finding(
+            row, actor=sender.login, association=association, signal=data["action"], source="webhook"
         )
         await context.record_feedback([signal])
         return
 
 
-def _is_bot(user: dict[str, Any] | None) -> bool:
-    return not user or user.get("type") == "Bot" or str(user.get("login", "")).endswith("[bot]")
+def _author(comment: dict[str, Any]) -> Account | None:
+    """Who wrote a comment (None for a deleted account, which GitHub names as no one)."""
+    try:
+        return Account.model_validate(comment.get("user"))
+    except ValidationError:
+        return None
 
 
 async def _toasty_comment(
@@ -125,9 +125,7 @@ async def _toasty_comment(
     if row is not None:
         return row
     parent = await github_feedback.review_comment(gh, repository, comment_id)
-    if (parent.get("user") or {}).get("login") != await context.bot_login():
-        return None
-    marker = parse_marker(parent.get("body") or "")
+    marker = toasty_marker(parent, {await context.bot_login()})
     if marker is None:
         return None
     row = await feedback.comment_by_fingerprint(context.database, repository, marker[0])
@@ -146,21 +144,18 @@ def _rule(command: Command, replied_rule: str) -> str | None:
 
 
 def _signal(row: ReviewComment, command: Command, rule: str, actor: str, association: str) -> NewSignal:
-    about_finding = command.verb == "ignore"
-    return NewSignal(
-        repository=row.repository,
+    """`ignore` is about the finding replied to; `mute` and `unmute` about a rule (maybe another one)."""
+    if command.verb == "ignore":
+        return NewSignal.on_finding(row, actor=actor, association=association, signal="ignore", source="webhook")
+    return NewSignal.on_rule(
+        row.repository,
+        rule,
         pull_number=row.pull_number,
-        fingerprint=row.fingerprint if about_finding else None,
-        rule=rule,
-        value=row.value if about_finding else None,
-        threshold=row.threshold if about_finding else None,
-        path=row.path if about_finding else None,
+        comment_id=row.comment_id,
         actor=actor,
         association=association,
         signal=command.verb,
         source="webhook",
-        occurred_at=utcnow(),
-        comment_id=row.comment_id,
     )
 
 
@@ -181,16 +176,15 @@ async def _explain(
         await github_feedback.reply(gh, row.repository, row.pull_number, comment_id, await _explanation(context, row))
     await context.record_feedback(
         [
-            NewSignal(
-                repository=row.repository,
+            NewSignal.on_rule(
+                row.repository,
+                row.rule,
                 pull_number=row.pull_number,
-                rule=row.rule,
+                comment_id=comment_id,
                 actor=actor,
                 association=association,
                 signal="explain",
                 source="webhook",
-                occurred_at=utcnow(),
-                comment_id=comment_id,
             )
         ],
     )

@@ -18,28 +18,31 @@ _STATUS = {"created": "active", "new_permissions_accepted": "active", "unsuspend
 @routes.on("installation", "created", "new_permissions_accepted", "unsuspend", "suspend")
 async def on_installation(event: sansio.Event, *, context: AppContext, job: Job) -> None:
     """Record the installation (and, when created, the repositories it covers)."""
-    data = payload(event)
-    installation = data["installation"]
-    account = installation.get("account") or {}
+    data, installation_id = payload(event), job.envelope.installation_id
+    account = job.envelope.installation.account if job.envelope.installation else None
     status = _STATUS[data["action"]]
     await installations.save_installation(
-        context.database, int(installation["id"]), account.get("login", "?"), account.get("type", "?"), status
+        context.database,
+        installation_id,
+        account.login if account else "?",
+        (account.type if account else None) or "?",
+        status,
     )
     if data["action"] == "created":
-        await installations.add_repositories(context.database, int(installation["id"]), _refs(data.get("repositories")))
+        await installations.add_repositories(context.database, installation_id, _refs(data.get("repositories")))
 
 
 @routes.on("installation", "deleted")
 async def on_installation_deleted(event: sansio.Event, *, context: AppContext, job: Job) -> None:
     """The App was uninstalled: its repositories are no longer graded."""
-    await installations.deactivate_installation(context.database, int(payload(event)["installation"]["id"]), "deleted")
+    await installations.deactivate_installation(context.database, job.envelope.installation_id, "deleted")
 
 
 @routes.on("installation_repositories", "added", "removed")
 async def on_repositories(event: sansio.Event, *, context: AppContext, job: Job) -> None:
     """Repositories added to or removed from an installation."""
     data = payload(event)
-    installation_id = int(data["installation"]["id"])
+    installation_id = job.envelope.installation_id
     removed = [int(r["id"]) for r in data.get("repositories_removed") or []]
     await installations.change_repositories(
         context.database, installation_id, _refs(data.get("repositories_added")), removed

@@ -7,6 +7,7 @@ from typing import Any
 from gidgethub import sansio
 
 from bot.context import AppContext, Job
+from bot.github.webhooks import Envelope
 from bot.grading import PullRequestRef, grade_pull_request
 from bot.handlers.routes import Routes, payload
 
@@ -20,19 +21,18 @@ async def on_pull_request(event: sansio.Event, *, context: AppContext, job: Job)
     pull = data["pull_request"]
     if pull.get("state") != "open":
         return
-    await grade_pull_request(context, pull_request_ref(data, pull), job)
+    await grade_pull_request(context, pull_request_ref(job.envelope, pull), job)
 
 
-def pull_request_ref(data: dict[str, Any], pull: dict[str, Any]) -> PullRequestRef:
+def pull_request_ref(delivery: Envelope, pull: dict[str, Any]) -> PullRequestRef:
     """The pull request a payload is about."""
-    repository = data["repository"]
     return PullRequestRef(
-        repository=repository["full_name"],
+        repository=delivery.repository_name,
         number=int(pull["number"]),
         head_sha=pull["head"]["sha"],
         base_sha=pull["base"]["sha"],
-        default_branch=repository.get("default_branch") or "HEAD",
-        installation_id=int(data["installation"]["id"]),
+        default_branch=delivery.default_branch,
+        installation_id=delivery.installation_id,
         draft=bool(pull.get("draft")),
         author=(pull.get("user") or {}).get("login"),
         author_association=pull.get("author_association"),

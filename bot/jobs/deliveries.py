@@ -9,6 +9,7 @@ from typing import Any
 from gidgethub import sansio
 
 from bot.context import AppContext, Job
+from bot.github.webhooks import envelope
 from bot.grading import abandon_gradings
 from bot.handlers import router
 from bot.store.deliveries import PendingDelivery
@@ -16,8 +17,9 @@ from bot.store.deliveries import PendingDelivery
 
 async def process_delivery(context: AppContext, delivery: PendingDelivery) -> None:
     """Dispatch one recorded delivery to every handler registered for its event and action."""
-    event = sansio.Event(json.loads(delivery.payload), event=delivery.event, delivery_id=delivery.id)
-    await router.dispatch(event, context=context, job=Job(delivery.id, delivery.attempt))
+    data = json.loads(delivery.payload)
+    event = sansio.Event(data, event=delivery.event, delivery_id=delivery.id)
+    await router.dispatch(event, context=context, job=Job(delivery.id, delivery.attempt, envelope(data)))
 
 
 async def abandon_delivery(context: AppContext, delivery: PendingDelivery, reason: str) -> None:

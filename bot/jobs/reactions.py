@@ -12,7 +12,7 @@ from typing import Any
 from bot.context import AppContext
 from bot.github import feedback as github_feedback
 from bot.github.client import GitHubClient, RetryLater
-from bot.report.comment import parse_marker
+from bot.report.ownership import toasty_marker
 from bot.store import feedback
 from bot.store.feedback import NewSignal, PollTarget
 from bot.store.models import ReviewComment, utcnow
@@ -113,14 +113,12 @@ class _PullPoll:
         self, row: ReviewComment, actor: str, is_bot: bool, *, kind: str, content: str, at: datetime
     ) -> NewSignal:
         association = await self.context.association(self.gh, row.repository, actor, is_bot)
-        return NewSignal.on_comment(
+        return NewSignal.on_finding(
             row, actor=actor, association=association, signal=kind, source="poll", occurred_at=at, content=content
         )
 
 
 def _toasty_comment(comment: dict[str, Any], ours: dict[str, ReviewComment], bot: str) -> ReviewComment | None:
     """Only comments the App itself wrote count: a marker quoted by someone else is not Toasty's."""
-    if (comment.get("user") or {}).get("login") != bot:
-        return None
-    marker = parse_marker(comment.get("body") or "")
+    marker = toasty_marker(comment, {bot})
     return ours.get(marker[0]) if marker is not None else None

@@ -19,6 +19,7 @@ from bot.store.models import (
     PollState,
     ReviewComment,
     StrategySnapshot,
+    TrackedFinding,
     utcnow,
 )
 
@@ -43,33 +44,61 @@ class NewSignal:
     comment_id: int | None = None
 
     @classmethod
-    def on_comment(
+    def on_finding(
         cls,
-        comment: ReviewComment,
+        finding: ReviewComment | TrackedFinding,
         *,
         actor: str,
         association: str,
         signal: str,
         source: str,
-        occurred_at: datetime,
+        occurred_at: datetime | None = None,
         content: str | None = None,
     ) -> NewSignal:
-        """A signal about the finding one of Toasty's comments is on (a reaction, a resolved thread)."""
+        """A signal about one finding, carrying its measurement (a reaction, `ignore`, a resolved thread, a fix)."""
         return cls(
-            repository=comment.repository,
-            pull_number=comment.pull_number,
-            fingerprint=comment.fingerprint,
-            rule=comment.rule,
-            value=comment.value,
-            threshold=comment.threshold,
-            path=comment.path,
+            repository=finding.repository,
+            pull_number=finding.pull_number,
+            fingerprint=finding.fingerprint,
+            rule=finding.rule,
+            value=finding.value,
+            threshold=finding.threshold,
+            path=finding.path,
             actor=actor,
             association=association,
             signal=signal,
             source=source,
-            occurred_at=occurred_at,
+            occurred_at=occurred_at or utcnow(),
             content=content,
-            comment_id=comment.comment_id,
+            comment_id=finding.comment_id if isinstance(finding, ReviewComment) else None,
+        )
+
+    @classmethod
+    def on_rule(
+        cls,
+        repository: str,
+        rule: str,
+        *,
+        actor: str,
+        association: str,
+        signal: str,
+        source: str,
+        pull_number: int | None = None,
+        comment_id: int | None = None,
+        content: str | None = None,
+    ) -> NewSignal:
+        """A signal about a rule as a whole, happening now (`mute`, `unmute`, `explain`, a reset)."""
+        return cls(
+            repository=repository,
+            rule=rule,
+            actor=actor,
+            association=association,
+            signal=signal,
+            source=source,
+            occurred_at=utcnow(),
+            pull_number=pull_number,
+            comment_id=comment_id,
+            content=content,
         )
 
 
@@ -81,6 +110,17 @@ async def append(database: Database, signals: Iterable[NewSignal]) -> int:
     async with database.session() as session:
         session.add_all(rows)
     return len(rows)
+
+
+async def reset_strategy(
+    database: Database, repository: str, rule: str | None, *, actor: str, source: str
+) -> NewSignal:
+    """Learning starts again from now for one rule or every rule; the log keeps all earlier entries."""
+    signal = NewSignal.on_rule(
+        repository, rule or "*", content=rule, actor=actor, association="OWNER", signal="reset", source=source
+    )
+    await append(database, [signal])
+    return signal
 
 
 def _fields(signal: NewSignal) -> dict[str, object]:

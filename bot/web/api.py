@@ -98,21 +98,10 @@ async def reset_strategy(request: web.Request) -> web.Response:
     repository, principal = await _repository(request, "admin")
     rule = _query(request, ResetQuery).rule
     await _require_installed(request, repository)
-    await request.app[CONTEXT].record_feedback(
-        [
-            NewSignal(
-                repository=repository,
-                rule=rule or "*",
-                content=rule,
-                actor=_actor(principal),
-                association="OWNER",
-                signal="reset",
-                source="api",
-                occurred_at=utcnow(),
-            )
-        ]
-    )
-    request.app[CONTEXT].learning.forget(repository)
+    context = request.app[CONTEXT]
+    signal = await feedback.reset_strategy(context.database, repository, rule, actor=_actor(principal), source="api")
+    context.count_feedback([signal])
+    context.learning.forget(repository)
     return _answer(ResetAnswer(repository=repository, reset=rule or "*"))
 
 

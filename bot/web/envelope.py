@@ -7,43 +7,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
+from bot.github.webhooks import Envelope, EventName, envelope
 from bot.store.deliveries import NewDelivery
 from bot.web.errors import problems
 
-MAX_BIGINT = 2**63 - 1
-NAME = r"^[a-z][a-z0-9_]{0,63}$"
-"""GitHub's event and action names: lowercase words joined by underscores (and the columns hold 64 characters)."""
 DELIVERY_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 """X-GitHub-Delivery is a GUID; anything printable and short is kept as given."""
-FULL_NAME = r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$"
-"""owner/name as GitHub allows them (owners 39 characters, repositories 100)."""
-
-EventName = Annotated[StrictStr, Field(pattern=NAME)]
 
 
-class _Loose(BaseModel):
+class _Headers(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-
-class _Installation(_Loose):
-    id: StrictInt = Field(ge=1, le=MAX_BIGINT)
-
-
-class _Repository(_Loose):
-    full_name: Annotated[StrictStr, Field(pattern=FULL_NAME)] | None = None
-
-
-class Payload(_Loose):
-    """The fields of a webhook body that are recorded beside it."""
-
-    action: EventName | None = None
-    installation: _Installation | None = None
-    repository: _Repository | None = None
-
-
-class _Headers(_Loose):
     event: EventName
     delivery: Annotated[StrictStr, Field(pattern=DELIVERY_ID)]
 
@@ -63,16 +39,16 @@ def check_headers(event: str | None, delivery_id: str | None) -> tuple[str, str]
     return headers.event, headers.delivery
 
 
-def validate_payload(data: dict[str, Any]) -> Payload:
-    """The recorded fields of a parsed body, validated."""
+def validate_payload(data: dict[str, Any]) -> Envelope:
+    """The shared fields of a parsed body, validated: those recorded beside it and those its handlers read."""
     try:
-        return Payload.model_validate(data)
+        return envelope(data)
     except ValidationError as error:
         raise BadDelivery(_why(error, {})) from None
 
 
 def new_delivery(
-    delivery_id: str, event: str, payload: Payload, *, text: str, handled: bool, lock: str | None = None
+    delivery_id: str, event: str, payload: Envelope, *, text: str, handled: bool, lock: str | None = None
 ) -> NewDelivery:
     """The row to record for a delivery (its body's UTF-8 text is `text`; kept only if Toasty acts on it), with the
     pull request its processing must not overlap with."""

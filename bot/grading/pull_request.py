@@ -1,0 +1,93 @@
+"""The App's grading of a pull request: one check run, one review, exactly once per head commit.
+
+GitHub requests, in order: create the check run; list the changed files (100 a page); fetch the configuration
+and the contents in GraphQL batches (the first also says whether a newer commit superseded this one); complete
+the check run with every annotation (50 per request); post one review. Nothing else, unless a crash or an
+unanswered POST forces a check of what GitHub already has."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.context import AppContext, Job
+from bot.engine import ConfigError
+from bot.github import checks, contents
+from bot.github.client import GitHubClient
+from bot.github.contents import PullFile
+from bot.grading import checkrun, reading, records, review
+from bot.grading.ref import PullRequestRef, Superseded
+from bot.learning.explain import summary_section
+from bot.metrics import Timer
+from bot.store import gradings
+
+log = logging.getLogger(__name__)
+
+
+async def grade_pull_request(context: AppContext, pull: PullRequestRef, job: Job) -> None:
+    """Grade the pull request's head commit and answer on GitHub; a pull request is graded once at a time, even
+    by several replicas (its findings and comments are unique per pull request)."""
+    async with context.pull_lock(pull.repository, pull.number):
+        gh = await context.github(pull.installation_id)
+        timer = Timer()
+        await _grade(context, gh, pull, job)
+        context.metrics.grading_seconds.observe(timer.elapsed)
+
+
+async def _grade(context: AppContext, gh: GitHubClient, pull: PullRequestRef, job: Job) -> None:
+    files: list[PullFile] | None = None
+    if pull.draft and not await reading.grades_drafts(gh, pull):
+        log.info("draft pull request %s#%s skipped", pull.repository, pull.number)
+        return
+    grading = await gradings.start(context.database, pull.new_grading(), job.delivery_id)
+    if grading.status == "completed":  # the check run says it all; only the review failed
+        await _review_again(context, gh, pull, grading.id, grading.comments or 0)
+        return
+    check_run_id = grading.check_run_id
+    if check_run_id is None:
+        check_run_id = await checkrun.open_check_run(gh, pull, job)
+        await gradings.set_check_run(context.database, grading.id, check_run_id)
+    run = checkrun.CheckRun(context, gh, pull, grading.id, check_run_id)
+    try:
+        files = await contents.list_files(gh, pull.repository, pull.number)
+        grade, strategy, commentable = await reading.grade_files(context, gh, pull, files)
+        conclusion = checkrun.conclusion_of(grade, strategy)
+        output = checkrun.output_of(grade, [summary_section(strategy)])
+        await checks.complete(
+            gh, pull.repository, check_run_id, conclusion, output, annotations=checkrun.annotations_of(grade)
+        )
+    except ConfigError as error:
+        await checkrun.report_config_error(run, error)
+        return
+    except Superseded as newer:
+        await checkrun.report_superseded(run, newer.newer_sha)
+        return
+    await records.record_fixes(context, pull, grade)
+    await gradings.complete(context.database, grading.id, grade, conclusion)
+    posted = await review.review(context, gh, pull, grade, strategy=strategy, commentable=commentable)
+    await gradings.set_comment_count(context.database, grading.id, posted)
+
+
+async def abandon_gradings(context: AppContext, delivery_id: str, reason: str) -> None:
+    """The delivery was given up: complete each check run it left in progress (one GitHub created without answering
+    included), saying why, so no pull request waits on a grading that will not come."""
+    for grading in await gradings.unfinished(context.database, delivery_id):
+        if grading.installation_id is not None:
+            gh = await context.github(grading.installation_id)
+            check_run_id = grading.check_run_id or await checks.find_open(
+                gh, grading.repository, grading.head_sha, delivery_id
+            )
+            if check_run_id is not None:
+                await checks.complete(gh, grading.repository, check_run_id, "neutral", checkrun.given_up_output(reason))
+        await gradings.complete(context.database, grading.id, None, "neutral", error=reason)
+        log.warning("grading %s#%s at %s given up", grading.repository, grading.pull_number, grading.head_sha)
+
+
+async def _review_again(context: AppContext, gh: GitHubClient, pull: PullRequestRef, grading_id: int, had: int) -> None:
+    """A retry after the review step failed: grade again (no check run) and post only what GitHub lacks."""
+    files = await contents.list_files(gh, pull.repository, pull.number)
+    try:
+        grade, strategy, commentable = await reading.grade_files(context, gh, pull, files)
+    except (ConfigError, Superseded):
+        return  # the config or the head changed since the check run was completed; nothing sensible to review
+    posted = await review.review(context, gh, pull, grade, strategy=strategy, commentable=commentable)
+    await gradings.set_comment_count(context.database, grading_id, had + posted)

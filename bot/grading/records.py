@@ -1,0 +1,32 @@
+"""What a grading teaches learning: a commented finding that a push made go away is the author's vote."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.context import AppContext
+from bot.engine import PullRequestGrade
+from bot.grading.ref import PullRequestRef
+from bot.store import gradings
+from bot.store.feedback import NewSignal
+
+log = logging.getLogger(__name__)
+
+
+async def record_fixes(context: AppContext, pull: PullRequestRef, grade: PullRequestGrade) -> None:
+    """A commented finding that a push made go away was worth commenting on: the author's fix is a vote."""
+    fixed = await gradings.track_findings(context.database, pull.key, pull.head_sha, grade.findings)
+    commented = await gradings.commented_fingerprints(context.database, pull.key)
+    author = (
+        (pull.author, pull.author_association or "NONE")
+        if pull.author
+        else await gradings.last_author(context.database, pull.key)
+    )
+    signals = [
+        NewSignal.on_finding(row, actor=author[0], association=author[1], signal="fixed", source="grading")
+        for row in fixed
+        if row.fingerprint in commented and author is not None
+    ]
+    if signals:
+        await context.record_feedback(signals)
+        log.info("%d commented finding(s) fixed on %s#%s", len(signals), pull.repository, pull.number)
