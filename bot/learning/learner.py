@@ -289,7 +289,9 @@ class _RuleLearning:
             delivery_to=delivery,
             set_aside=estimate.set_aside,
             last_heard=self.book.last_heard,
-            in_doubt=_in_doubt(estimate, delivery, muted, delivery_pinned, params),
+            in_doubt=_in_doubt(
+                estimate, self._presumed_worth(), delivery, muted=muted, pinned=delivery_pinned, params=params
+            ),
             posterior=_beta_like(estimate.usefulness, estimate.spread),
             worth_chance=0.0 if muted or delivery_pinned else round(estimate.worth, 4),
             probe_posterior=probe_posterior,
@@ -297,6 +299,10 @@ class _RuleLearning:
             bounded=bounded,
         )
         return settings, record, estimate.regime
+
+    def _presumed_worth(self) -> float:
+        """The chance the rule is worth a comment before any vote on it (the defaults' or the deployment's prior)."""
+        return _above(*_prior_pseudo_votes(self.prior, self.params), self.params.comment_below)
 
     def _scale(self) -> tuple[dict[str, float], int]:
         """Per person, what their votes on this rule are multiplied by: their reliability, and a bound so that no
@@ -403,10 +409,11 @@ class _RuleLearning:
         lean = params.probe_usefulness * usefulness
         alpha = strength * lean + up
         beta = strength * (1 - lean) + down
+        # Thompson sampling on the value axis: a probe goes out in the share of reviews that the chance of a stricter
+        # cut says, however small, so one noisy refusal slows probing instead of ending it, and answers that
+        # contradict old refusals (fading them) bring probing back when the team's cut moves down.
         chance = _above(alpha, beta, params.comment_below)
-        # Asked in any review only while a stricter cut is a fair chance (as for a quiet rule in doubt); below that,
-        # only exploration's one comment in ten reviews samples the band: asking costs a comment per review.
-        return round(point, 2), (round(alpha, 3), round(beta, 3)), chance if chance >= params.ask_chance else 0.0
+        return round(point, 2), (round(alpha, 3), round(beta, 3)), chance
 
 
 def _bucket(vote: Vote) -> Bucket:
@@ -471,24 +478,27 @@ def _estimate(units: Sequence[_Tally], prior: tuple[float, float], params: Learn
         up_faded.append(up_faded[-1] + unit.up_faded)
         down_faded.append(down_faded[-1] + unit.down_faded)
     last = len(units)
-    starts = [0, *(s for s in range(1, last) if last - s >= params.change_run)]
+    run = params.change_run
+    starts = [0, *(s for s in range(1, last) if _may_change_at(s, up, down, run))]
     change = math.log(params.change_rate)
+    fresh = params.change_prior_strength / 2  # a new taste may lie anywhere: the old presumption no longer holds
+    priors = [(alpha, beta) if start == 0 else (fresh, fresh) for start in starts]
     scores = [
         _log_beta_evidence(up[start], down[start], alpha, beta)
-        + _log_beta_evidence(up[last] - up[start], down[last] - down[start], alpha, beta)
+        + _log_beta_evidence(up[last] - up[start], down[last] - down[start], *after)
         + (change if start else 0.0)
-        for start in starts
+        for start, after in zip(starts, priors, strict=True)
     ]
     top = max(scores)
     weights = [math.exp(score - top) for score in scores]
     norm = sum(weights)
     usefulness = second_moment = said = worth = 0.0
-    for start, weight in zip(starts, weights, strict=True):
+    for start, weight, (a0, b0) in zip(starts, weights, priors, strict=True):
         share = weight / norm
         if share < 1e-9:
             continue  # a start the votes rule out contributes nothing
-        a = alpha + max(up_faded[last] - up_faded[start], 0.0)
-        b = beta + max(down_faded[last] - down_faded[start], 0.0)
+        a = a0 + max(up_faded[last] - up_faded[start], 0.0)
+        b = b0 + max(down_faded[last] - down_faded[start], 0.0)
         mean = a / (a + b)
         usefulness += share * mean
         second_moment += share * (mean * (1 - mean) / (a + b + 1) + mean**2)
@@ -508,6 +518,17 @@ def _estimate(units: Sequence[_Tally], prior: tuple[float, float], params: Learn
     return _Estimate(usefulness, said, set_aside, spread, worth, regime)
 
 
+def _may_change_at(start: int, up: Sequence[float], down: Sequence[float], run: int) -> bool:
+    """Whether a change of taste may begin at `start`: a record of at least `run` weighted votes before it, and at
+    least `run` weighted votes after it that go against that record (a 👍 among the 👎 that follow many 👍 does not
+    make two 👎 a run; votes that count for nothing, like a distrusted person's, make none)."""
+    before_up, before_down = up[start], down[start]
+    if not enough(before_up + before_down, run):
+        return False
+    contrary = down[-1] - before_down if before_up >= before_down else up[-1] - before_up
+    return enough(contrary, run)
+
+
 def _above(alpha: float, beta: float, cut: float) -> float:
     """P(p ≥ cut) for p ~ Beta(α, β), by the normal approximation (exact enough to rank and to share reviews)."""
     mean = alpha / (alpha + beta)
@@ -525,15 +546,20 @@ def _beta_like(mean: float, spread: float) -> tuple[float, float] | None:
     return round(mean * strength, 3), round((1 - mean) * strength, 3)
 
 
-def _in_doubt(estimate: _Estimate, delivery: Delivery, muted: bool, pinned: bool, params: LearningParameters) -> bool:
+def _in_doubt(
+    estimate: _Estimate, presumed: float, delivery: Delivery, *, muted: bool, pinned: bool, params: LearningParameters
+) -> bool:
     """Whether the votes leave a fair chance that the rule belongs on the other side of the comment cut than where it
-    is delivered (once it has the minimum evidence, and unless a person or the config decided its delivery)."""
+    is delivered (unless a person or the config decided its delivery). A commenting rule is held back as soon as its
+    votes make that chance fair and larger than the prior's (`presumed`): holding back is cheap, so it need not wait
+    for the minimum evidence while a sparse team's first 👎 are coming in. Asking about a quiet rule does wait."""
     if muted or pinned or delivery == "silent" or estimate.spread <= 0:
         return False
+    if delivery == "comment":
+        doubt = 1 - estimate.worth
+        return doubt >= params.hold_back_chance and doubt > 1 - presumed + EVIDENCE_TOLERANCE
     if not enough(estimate.said, params.min_evidence):
         return False
-    if delivery == "comment":
-        return 1 - estimate.worth >= params.hold_back_chance
     return estimate.worth >= params.ask_chance
 
 
