@@ -409,11 +409,10 @@ class _RuleLearning:
         lean = params.probe_usefulness * usefulness
         alpha = strength * lean + up
         beta = strength * (1 - lean) + down
-        # Thompson sampling on the value axis: a probe goes out in the share of reviews that the chance of a stricter
-        # cut says, however small, so one noisy refusal slows probing instead of ending it, and answers that
-        # contradict old refusals (fading them) bring probing back when the team's cut moves down.
         chance = _above(alpha, beta, params.comment_below)
-        return round(point, 2), (round(alpha, 3), round(beta, 3)), chance
+        # Asked in any review only while a stricter cut is a fair chance (as for a quiet rule in doubt); below that,
+        # only exploration's one comment in ten reviews samples the band: asking costs a comment per review.
+        return round(point, 2), (round(alpha, 3), round(beta, 3)), chance if chance >= params.ask_chance else 0.0
 
 
 def _bucket(vote: Vote) -> Bucket:
@@ -478,27 +477,24 @@ def _estimate(units: Sequence[_Tally], prior: tuple[float, float], params: Learn
         up_faded.append(up_faded[-1] + unit.up_faded)
         down_faded.append(down_faded[-1] + unit.down_faded)
     last = len(units)
-    run = params.change_run
-    starts = [0, *(s for s in range(1, last) if _may_change_at(s, up, down, run))]
+    starts = [0, *(s for s in range(1, last) if last - s >= params.change_run)]
     change = math.log(params.change_rate)
-    fresh = params.change_prior_strength / 2  # a new taste may lie anywhere: the old presumption no longer holds
-    priors = [(alpha, beta) if start == 0 else (fresh, fresh) for start in starts]
     scores = [
         _log_beta_evidence(up[start], down[start], alpha, beta)
-        + _log_beta_evidence(up[last] - up[start], down[last] - down[start], *after)
+        + _log_beta_evidence(up[last] - up[start], down[last] - down[start], alpha, beta)
         + (change if start else 0.0)
-        for start, after in zip(starts, priors, strict=True)
+        for start in starts
     ]
     top = max(scores)
     weights = [math.exp(score - top) for score in scores]
     norm = sum(weights)
     usefulness = second_moment = said = worth = 0.0
-    for start, weight, (a0, b0) in zip(starts, weights, priors, strict=True):
+    for start, weight in zip(starts, weights, strict=True):
         share = weight / norm
         if share < 1e-9:
             continue  # a start the votes rule out contributes nothing
-        a = a0 + max(up_faded[last] - up_faded[start], 0.0)
-        b = b0 + max(down_faded[last] - down_faded[start], 0.0)
+        a = alpha + max(up_faded[last] - up_faded[start], 0.0)
+        b = beta + max(down_faded[last] - down_faded[start], 0.0)
         mean = a / (a + b)
         usefulness += share * mean
         second_moment += share * (mean * (1 - mean) / (a + b + 1) + mean**2)
@@ -516,17 +512,6 @@ def _estimate(units: Sequence[_Tally], prior: tuple[float, float], params: Learn
     )
     set_aside = round(up[first] + down[first]) if changed else 0
     return _Estimate(usefulness, said, set_aside, spread, worth, regime)
-
-
-def _may_change_at(start: int, up: Sequence[float], down: Sequence[float], run: int) -> bool:
-    """Whether a change of taste may begin at `start`: a record of at least `run` weighted votes before it, and at
-    least `run` weighted votes after it that go against that record (a 👍 among the 👎 that follow many 👍 does not
-    make two 👎 a run; votes that count for nothing, like a distrusted person's, make none)."""
-    before_up, before_down = up[start], down[start]
-    if not enough(before_up + before_down, run):
-        return False
-    contrary = down[-1] - before_down if before_up >= before_down else up[-1] - before_up
-    return enough(contrary, run)
 
 
 def _above(alpha: float, beta: float, cut: float) -> float:
@@ -550,14 +535,15 @@ def _in_doubt(
     estimate: _Estimate, presumed: float, delivery: Delivery, *, muted: bool, pinned: bool, params: LearningParameters
 ) -> bool:
     """Whether the votes leave a fair chance that the rule belongs on the other side of the comment cut than where it
-    is delivered (unless a person or the config decided its delivery). A commenting rule is held back as soon as its
-    votes make that chance fair and larger than the prior's (`presumed`): holding back is cheap, so it need not wait
-    for the minimum evidence while a sparse team's first 👎 are coming in. Asking about a quiet rule does wait."""
+    is delivered (unless a person or the config decided its delivery). A commenting rule is held back once it has
+    the minimum evidence, or before, as soon as its votes make that chance larger than the prior's (`presumed`):
+    holding back is cheap, so a sparse team's first 👎 need not wait for more. Asking about a quiet rule waits."""
     if muted or pinned or delivery == "silent" or estimate.spread <= 0:
         return False
     if delivery == "comment":
         doubt = 1 - estimate.worth
-        return doubt >= params.hold_back_chance and doubt > 1 - presumed + EVIDENCE_TOLERANCE
+        moved = enough(estimate.said, params.min_evidence) or doubt > 1 - presumed + EVIDENCE_TOLERANCE
+        return doubt >= params.hold_back_chance and moved
     if not enough(estimate.said, params.min_evidence):
         return False
     return estimate.worth >= params.ask_chance

@@ -45,13 +45,8 @@ class LearningParameters(BaseModel):
     change_rate: float = Field(default=0.02, gt=0, lt=1)
     """Prior chance, per vote, that the team changes its mind about a rule: how readily a run of contrary votes
     is read as a change of taste rather than noise."""
-    change_prior_strength: float = Field(default=2.0, gt=0)
-    """Pseudo-votes, at even odds, of what a new taste is presumed to be after a change: a change means the old
-    presumption no longer holds, so the votes after it are weighed as they come (a run of 👎 after many 👍 is a
-    change within a few votes; 👎 scattered among 👍 fit the long record better and stay noise)."""
-    change_run: int = Field(default=3, ge=1)
-    """A change of taste needs a record of this many weighted votes before it and this many against that record
-    after it: two noisy 👎 in a row are common, three rarely are, so a couple cannot overturn a record."""
+    change_run: int = Field(default=2, ge=1)
+    """A change of taste needs at least this many votes after it: a couple of noisy 👎 cannot overturn a record."""
     recent_votes: int = Field(default=96, ge=8)
     """How far back (in votes on the rule) a change of taste is looked for; older votes are one summed block."""
     comment_below: float = Field(default=0.6, ge=0, le=1)

@@ -83,9 +83,8 @@ def test_a_few_votes_leave_a_rule_close_to_the_defaults() -> None:
     log = Log().add("reliability.assert", content="-1").add("reliability.assert", content="-1", fingerprint="b")
     log.add("reliability.assert", content="+1", fingerprint="c")
     learned = log.learn()
-    assert learned.rules["reliability.assert"].usefulness > 0.5  # one 👎 more than 👍: still close to the prior
-    assert learned.learned["reliability.assert"].in_doubt  # below the cut, but asked about in many reviews
-    assert learned.learned["reliability.assert"].worth_chance > 0.33
+    assert learned.rules["reliability.assert"].delivery == "comment"  # one 👎 more than 👍 is not a verdict
+    assert learned.rules["reliability.assert"].usefulness > 0.5
 
 
 def test_one_vote_per_person_per_finding() -> None:
@@ -183,8 +182,8 @@ def test_a_change_of_taste_needs_a_sustained_run_against_a_record() -> None:
     for _ in range(2):
         log.add("reliability.assert", content="-1")
     held = log.learn()
-    assert held.rules["reliability.assert"].delivery == "comment"  # two 👎 against twelve 👍: noise, not a change
-    assert held.learned["reliability.assert"].set_aside == 0
+    assert held.rules["reliability.assert"].delivery == "comment"  # two 👎 against twelve 👍: held back, not quiet
+    assert held.learned["reliability.assert"].in_doubt
     for _ in range(2):
         log.add("reliability.assert", content="-1")
     strategy = log.learn()
@@ -198,20 +197,21 @@ def test_noise_inside_a_long_record_does_not_quieten_a_rule_and_a_false_alarm_is
     log = Log()
     for index in range(30):
         log.add("reliability.assert", content="-1" if index % 10 == 4 else "+1", days_ago=40 - index)
-    for _ in range(2):
+    for _ in range(3):
         log.add("reliability.assert", content="-1", days_ago=5)
-    assert log.learn().rules["reliability.assert"].delivery == "comment"  # two 👎 in a row after 27 👍: noise
+    assert log.learn().rules["reliability.assert"].delivery == "comment"  # three 👎 in a row after 27 👍
     log.add("reliability.assert", content="-1", days_ago=5)
     quiet = log.learn()
-    assert quiet.rules["reliability.assert"].delivery == "annotation"  # a third in a row: perhaps a change of taste
-    assert quiet.learned["reliability.assert"].worth_chance > 0.33  # so it is asked about in many reviews
-    log.add("reliability.assert", content="+1")  # the answer to that question
+    assert quiet.rules["reliability.assert"].delivery == "annotation"  # a fourth: perhaps a change of taste
+    assert quiet.learned["reliability.assert"].worth_chance > 0.4  # so it is asked about in many reviews
+    for _ in range(5):
+        log.add("reliability.assert", content="+1")  # the answers to those questions
     assert log.learn().rules["reliability.assert"].delivery == "comment"
 
 
 def test_a_rule_is_in_doubt_while_its_votes_leave_open_whether_it_is_worth_a_comment() -> None:
     log = Log()
-    for day in range(3):
+    for day in range(6):
         log.add("reliability.assert", content="+1", days_ago=30 - day)
     assert not log.learn().learned["reliability.assert"].in_doubt
     for days_ago in (20, 19):
@@ -219,15 +219,16 @@ def test_a_rule_is_in_doubt_while_its_votes_leave_open_whether_it_is_worth_a_com
     commenting = log.learn()
     assert commenting.rules["reliability.assert"].delivery == "comment"
     assert commenting.learned["reliability.assert"].in_doubt  # one comment per review until the team says more
-    assert "`reliability.assert` in doubt (usefulness 66% after 2 👎 / 3 👍): one inline comment per review" in (
+    assert "`reliability.assert` in doubt (usefulness 71% after 2 👎 / 6 👍): one inline comment per review" in (
         summary_section(commenting)
     )
-    log.add("reliability.assert", content="-1", days_ago=18)
+    for days_ago in (18, 17):
+        log.add("reliability.assert", content="-1", days_ago=days_ago)
     quietened = log.learn()
     assert quietened.rules["reliability.assert"].delivery == "annotation"
     assert quietened.learned["reliability.assert"].in_doubt
-    assert "in doubt (usefulness 49% after 3 👎 / 3 👍): asked about in 36% of reviews" in summary_section(quietened)
-    log.add("reliability.assert", content="-1", days_ago=17)
+    assert "in doubt (usefulness 55% after 4 👎 / 6 👍): asked about in 42% of reviews" in summary_section(quietened)
+    log.add("reliability.assert", content="-1")
     settled = log.learn()
     assert settled.rules["reliability.assert"].delivery == "annotation"
     assert not settled.learned["reliability.assert"].in_doubt
@@ -391,18 +392,6 @@ def test_a_welcomed_probe_lowers_the_threshold_and_a_later_change_of_cut_is_foll
     for value in (9, 10, 11, 12):  # and down again: the latest word wins, without replaying all history
         log.add("complexity.cyclomatic", content="+1", value=value)
     assert log.learn().rules["complexity.cyclomatic"].threshold <= 10
-
-
-def test_one_refused_probe_slows_probing_and_welcomed_ones_bring_it_back() -> None:
-    log = Log()
-    for value in (14, 18, 22, 25):
-        log.add("complexity.cyclomatic", content="+1", value=value)
-    eager = log.learn().learned["complexity.cyclomatic"].probe_chance
-    log.add("complexity.cyclomatic", content="-1", value=9)  # one refusal, perhaps noise
-    refused = log.learn().learned["complexity.cyclomatic"].probe_chance
-    assert 0 < refused < eager  # asked less often, never stopped by one vote
-    log.add("complexity.cyclomatic", content="+1", value=8)  # then a probe the team welcomed
-    assert log.learn().learned["complexity.cyclomatic"].probe_chance > refused
 
 
 def test_a_first_refusal_holds_a_rule_back_before_it_has_the_minimum_evidence() -> None:
