@@ -289,7 +289,9 @@ class _RuleLearning:
             delivery_to=delivery,
             set_aside=estimate.set_aside,
             last_heard=self.book.last_heard,
-            in_doubt=_in_doubt(estimate, delivery, muted, delivery_pinned, params),
+            in_doubt=_in_doubt(
+                estimate, self._presumed_worth(), delivery, muted=muted, pinned=delivery_pinned, params=params
+            ),
             posterior=_beta_like(estimate.usefulness, estimate.spread),
             worth_chance=0.0 if muted or delivery_pinned else round(estimate.worth, 4),
             probe_posterior=probe_posterior,
@@ -297,6 +299,10 @@ class _RuleLearning:
             bounded=bounded,
         )
         return settings, record, estimate.regime
+
+    def _presumed_worth(self) -> float:
+        """The chance the rule is worth a comment before any vote on it (the defaults' or the deployment's prior)."""
+        return _above(*_prior_pseudo_votes(self.prior, self.params), self.params.comment_below)
 
     def _scale(self) -> tuple[dict[str, float], int]:
         """Per person, what their votes on this rule are multiplied by: their reliability, and a bound so that no
@@ -525,15 +531,21 @@ def _beta_like(mean: float, spread: float) -> tuple[float, float] | None:
     return round(mean * strength, 3), round((1 - mean) * strength, 3)
 
 
-def _in_doubt(estimate: _Estimate, delivery: Delivery, muted: bool, pinned: bool, params: LearningParameters) -> bool:
+def _in_doubt(
+    estimate: _Estimate, presumed: float, delivery: Delivery, *, muted: bool, pinned: bool, params: LearningParameters
+) -> bool:
     """Whether the votes leave a fair chance that the rule belongs on the other side of the comment cut than where it
-    is delivered (once it has the minimum evidence, and unless a person or the config decided its delivery)."""
+    is delivered (unless a person or the config decided its delivery). A commenting rule is held back once it has
+    the minimum evidence, or before, as soon as its votes make that chance larger than the prior's (`presumed`):
+    holding back is cheap, so a sparse team's first 👎 need not wait for more. Asking about a quiet rule waits."""
     if muted or pinned or delivery == "silent" or estimate.spread <= 0:
         return False
+    if delivery == "comment":
+        doubt = 1 - estimate.worth
+        moved = enough(estimate.said, params.min_evidence) or doubt > 1 - presumed + EVIDENCE_TOLERANCE
+        return doubt >= params.hold_back_chance and moved
     if not enough(estimate.said, params.min_evidence):
         return False
-    if delivery == "comment":
-        return 1 - estimate.worth >= params.hold_back_chance
     return estimate.worth >= params.ask_chance
 
 

@@ -392,3 +392,11 @@ def test_a_welcomed_probe_lowers_the_threshold_and_a_later_change_of_cut_is_foll
     for value in (9, 10, 11, 12):  # and down again: the latest word wins, without replaying all history
         log.add("complexity.cyclomatic", content="+1", value=value)
     assert log.learn().rules["complexity.cyclomatic"].threshold <= 10
+
+
+def test_a_first_refusal_holds_a_rule_back_before_it_has_the_minimum_evidence() -> None:
+    welcomed = Log().add("reliability.assert", content="+1").learn()
+    assert not welcomed.learned["reliability.assert"].in_doubt  # as sure as the defaults, or surer
+    refused = Log().add("reliability.assert", content="-1").learn()
+    assert refused.rules["reliability.assert"].delivery == "comment"  # one vote is not a verdict …
+    assert refused.learned["reliability.assert"].in_doubt  # … but it costs the rule its other comments per review
