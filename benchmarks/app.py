@@ -85,7 +85,6 @@ async def _jobs_done(webhook_url: str) -> float:
 async def _app(fake: FakeGitHub) -> AsyncIterator[str]:
     """`toasty serve` on a free port, configured against the fake; yields its webhook URL."""
     with tempfile.TemporaryDirectory() as directory:
-        port = _free_port()
         key = Path(directory) / "key.pem"
         key.write_bytes(fake.app.private_key_pem)
         env = {
@@ -97,18 +96,27 @@ async def _app(fake: FakeGitHub) -> AsyncIterator[str]:
             "DATABASE_URL": os.environ.get("TOASTY_BENCH_DATABASE_URL") or f"sqlite:///{directory}/toasty.db",
             "TOASTY_LOG_LEVEL": "WARNING",
         }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=directory,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            await _wait_ready(f"http://127.0.0.1:{port}/readyz")
-            yield f"http://127.0.0.1:{port}/webhook"
-        finally:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=60)
+        async with served(env, directory) as (_, url):
+            yield url
+
+
+@contextlib.asynccontextmanager
+async def served(env: dict[str, str], directory: str) -> AsyncIterator[tuple[int, str]]:
+    """`toasty serve` in its own process on a free port, with environment `env`, until the block ends; yields its pid
+    and webhook URL once it is ready."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=directory,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        await _wait_ready(f"http://127.0.0.1:{port}/readyz")
+        yield process.pid, f"http://127.0.0.1:{port}/webhook"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
 
 
 def _load_delivery(fake: FakeGitHub) -> tuple[bytes, dict[str, str]]:

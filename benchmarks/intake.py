@@ -13,15 +13,12 @@ import asyncio
 import contextlib
 import gzip
 import os
-import signal
-import subprocess
-import sys
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import aiohttp
 
-from benchmarks.app import _free_port, _wait_ready
+from benchmarks.app import served
 
 BOMB_INFLATED = 25 * 1024 * 1024
 BOMBS, BOMBS_AT_ONCE = 256, 64
@@ -127,7 +124,6 @@ def _rss(pid: int) -> int:
 async def _app() -> AsyncIterator[tuple[int, str]]:
     """`toasty serve` on a free port with only a webhook secret (it records, processes nothing): pid, webhook URL."""
     with tempfile.TemporaryDirectory() as directory:
-        port = _free_port()
         env = {
             **os.environ,
             "GITHUB_WEBHOOK_SECRET": "bench-secret",
@@ -137,15 +133,5 @@ async def _app() -> AsyncIterator[tuple[int, str]]:
         }
         for name in ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH"):
             env.pop(name, None)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=directory,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            await _wait_ready(f"http://127.0.0.1:{port}/readyz")
-            yield process.pid, f"http://127.0.0.1:{port}/webhook"
-        finally:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=60)
+        async with served(env, directory) as answer:
+            yield answer
