@@ -17,7 +17,6 @@ import json
 import math
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ import aiohttp
 from benchmarks import corpus
 from tests.fakegithub import FakeGitHub, running_fake_github
 from tests.fakegithub.webhooks import sign
+from tests.ports import free_port
 
 RATE = 200
 SECONDS = 10
@@ -104,7 +104,7 @@ async def _app(fake: FakeGitHub) -> AsyncIterator[str]:
 async def served(env: dict[str, str], directory: str) -> AsyncIterator[tuple[int, str]]:
     """`toasty serve` in its own process on a free port, with environment `env`, until the block ends; yields its pid
     and webhook URL once it is ready."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
@@ -199,12 +199,6 @@ async def _wait_ready(url: str) -> None:
                         return
             await asyncio.sleep(0.1)
     raise RuntimeError("the App did not become ready within 60 s")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _percentile(values: list[float], percent: float) -> float:

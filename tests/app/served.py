@@ -7,7 +7,6 @@ import contextlib
 import inspect
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import aiohttp
 
 from tests.fakegithub import FakeGitHub
+from tests.ports import free_port
 
 
 @dataclass
@@ -126,9 +126,3 @@ async def jobs_done(served: ServedApp) -> float:
         for line in text.splitlines()
         if line.startswith("toasty_jobs_total{") and 'outcome="done"' in line
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

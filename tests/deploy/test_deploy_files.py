@@ -31,6 +31,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
@@ -275,12 +277,6 @@ def test_dockerignore_keeps_secrets_caches_and_databases_out_of_the_context() ->
 
 POSTGRES_ADMIN = os.environ.get("TOASTY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("TOASTY_REQUIRE_POSTGRES") == "1"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def base_environment(home: Path) -> dict[str, str]:
