@@ -6,40 +6,17 @@ that fails is logged and skipped and never takes the rest of the grading down wi
 
 from __future__ import annotations
 
-import ast
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
 from typing import Protocol, runtime_checkable
 
-from bot.engine.analysis import FunctionInfo, Observation, anchor_text
-from bot.engine.rules import RuleMeta
+from bot.engine.analysis import Observation
+from bot.engine.rules import RuleMeta, SourceFile
 
 ENTRY_POINT_GROUP = "toasty.rules"
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFile:
-    """What a plugin may look at: the text, its lines, and for Python the parsed tree. Never the file system."""
-
-    path: str
-    language: str
-    text: str
-    lines: list[str]
-    tree: ast.Module | None
-    functions: tuple[FunctionInfo, ...]
-
-    def hit(self, rule: str, line: int, end_line: int | None = None, subject: str = "") -> Observation:
-        """An observation at these lines, scoped to the innermost function around them."""
-        end = end_line or line
-        scope = ""
-        for function in self.functions:
-            if function.start <= line <= function.end:
-                scope = function.qualname
-        return Observation(rule, line, end, scope, anchor_text(self.lines, line, end), subject)
 
 
 @runtime_checkable
