@@ -1,7 +1,8 @@
 """Toasty's rules, each declared once with its metadata and its check, in the module named after its dimension.
 
 complexity, maintainability and size hold metric rules; documentation, reliability and security hold pattern and
-text rules. Importing them fills the registry (`RULES`, bot/engine/rules/registry.py).
+text rules. Importing them fills the registry (`RULES`, bot/engine/rules/registry.py); the repository's YAML rules
+and installed plugins join it through `Registry.with_rules`. docs/rules.md is generated from it.
 """
 
 from __future__ import annotations

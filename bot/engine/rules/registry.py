@@ -6,7 +6,8 @@ A check is one of four kinds, by what it reads:
   walk over each file (bot/engine/python/walker.py), so a new rule adds no traversal;
 - a metric: a figure the walk or the raw scanner measured, per function or per file, against the threshold;
 - a definition: what the walk recorded about a function or class as a whole (a missing docstring);
-- a text rule: a function of the whole file.
+- a text rule: a function of the whole file. The repository's YAML rules and installed plugins are text rules
+  too, and join the built-in ones through `Registry.with_rules`.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ class SourceFile:
 
 @runtime_checkable
 class SourceRule(Protocol):
-    """A rule that reads a whole file: its metadata and its check."""
+    """A text rule: a built-in one, a repository's YAML rule, or a plugin's (bot.engine.plugins.PluginRule)."""
 
     @property
     def meta(self) -> RuleMeta:
@@ -190,9 +191,24 @@ class Registry:
         return register
 
     def add(self, rule: SourceRule) -> None:
-        """Register a text rule. An id already known keeps its first metadata."""
+        """Register a text rule: built-in, YAML or plugin. An id already known keeps its first metadata, so an
+        extension cannot redefine a built-in rule."""
         self.table.setdefault(rule.meta.id, rule.meta)
         self.text_rules += (rule,)
+
+    def with_rules(self, extra: Iterable[SourceRule]) -> Registry:
+        """This registry plus text rules from elsewhere (the repository's YAML rules, installed plugins)."""
+        rules = tuple(extra)
+        if not rules:
+            return self
+        registry = Registry()
+        registry.table = dict(self.table)
+        registry.node_checks = self.node_checks
+        registry.function_metrics, registry.file_metrics = self.function_metrics, self.file_metrics
+        registry.definitions, registry.text_rules = self.definitions, self.text_rules
+        for rule in rules:
+            registry.add(rule)
+        return registry
 
     def scan(self, source: SourceFile) -> Iterator[Observation]:
         """Every text rule's observations in one file, rule by rule."""
