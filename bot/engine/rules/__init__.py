@@ -17,6 +17,7 @@ from bot.engine.rules.registry import RULES, PythonContext, Registry, SourceFile
 __all__ = [
     "BUILTIN_RULES",
     "CATALOGUE",
+    "FAMILIES",
     "RULES",
     "PythonContext",
     "Registry",
