@@ -126,3 +126,9 @@ def test_extensions_register_like_built_in_text_rules_without_changing_the_built
     found = {(o.rule, o.line) for o in registry.scan(source)}
     assert found == {("acme.todo", 2), ("acme.lines", 3), ("security.eval", 1)}
     assert RULES.with_rules([]) is RULES
+
+
+def test_a_repeated_keyword_counts_once_the_first_as_before() -> None:
+    code = "import subprocess\nsubprocess.run(c, shell=False, shell=True)\nsubprocess.run(c, shell=True, shell=False)\n"
+    observations = walk_module(ast.parse(code), split_lines(code)).observations  # ast.parse accepts the repeat
+    assert [(o.rule, o.line) for o in observations] == [("security.shell-true", 3)]

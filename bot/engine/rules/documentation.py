@@ -46,7 +46,13 @@ CLASS_DOCSTRING = RuleMeta(
     advice="Add a one-line docstring saying what the class is and why it exists.",
     details=_PUBLIC_ONLY,
 )
-RULES.definition(CLASS_DOCSTRING, lambda it: it.kind == "class" and it.public and not it.documented)
+
+
+def _undocumented_class(definition: FunctionInfo) -> bool:
+    return definition.kind == "class" and definition.public and not definition.documented
+
+
+RULES.definition(CLASS_DOCSTRING, _undocumented_class)
 
 FUNCTION_DOCSTRING = RuleMeta(
     id="documentation.function-docstring",
@@ -60,9 +66,9 @@ FUNCTION_DOCSTRING = RuleMeta(
 )
 
 
-def _undocumented_function(function: FunctionInfo) -> bool:
-    exempt = not _EXEMPT_DECORATORS.isdisjoint(function.decorators)
-    return function.kind != "class" and function.public and not function.documented and not exempt
+def _undocumented_function(definition: FunctionInfo) -> bool:
+    exempt = not _EXEMPT_DECORATORS.isdisjoint(definition.decorators)
+    return definition.kind != "class" and definition.public and not definition.documented and not exempt
 
 
 RULES.definition(FUNCTION_DOCSTRING, _undocumented_function)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import copy
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -201,11 +202,8 @@ class Registry:
         rules = tuple(extra)
         if not rules:
             return self
-        registry = Registry()
-        registry.table = dict(self.table)
-        registry.node_checks = self.node_checks
-        registry.function_metrics, registry.file_metrics = self.function_metrics, self.file_metrics
-        registry.definitions, registry.text_rules = self.definitions, self.text_rules
+        registry = copy.copy(self)
+        registry.table, registry.node_checks = dict(self.table), dict(self.node_checks)
         for rule in rules:
             registry.add(rule)
         return registry

@@ -128,16 +128,18 @@ def dangerous_call(context: PythonContext, node: ast.Call) -> None:
     A call is at most one of the first four (the first that matches, in bandit's order)."""
     qualified = context.qualify(node.func)
     name = qualified.rsplit(".", 1)[-1]
-    shown = f"{qualified}()" if not qualified.startswith("?") else f"{name}()"
+    # the first of a repeated keyword, as the compiler would complain of the second (ast.parse accepts both)
+    keywords = {keyword.arg: keyword.value for keyword in reversed(node.keywords)} if node.keywords else {}
     if qualified in _EVALUATORS:
         context.observe(EVAL, node, f"{name}()")
-    elif qualified in _ALWAYS_SHELL or _runs_a_shell(_keyword(node, "shell")):
-        context.observe(SHELL_CONSTANT if _constant_command(node) else SHELL_TRUE, node, shown)
+    elif qualified in _ALWAYS_SHELL or ("shell" in keywords and _runs_a_shell(keywords["shell"])):
+        command = node.args[0] if node.args else keywords.get("args") or keywords.get("cmd")
+        context.observe(SHELL_CONSTANT if _is_constant(command) else SHELL_TRUE, node, _shown(qualified, name))
     elif qualified.startswith("yaml.") and _is_unsafe_yaml(node, name):
         context.observe(YAML_LOAD, node, f"yaml.{name}()")
     elif qualified in _UNPICKLERS or name == "read_pickle":
-        context.observe(PICKLE, node, shown)
-    if _is_false(_keyword(node, "verify")) or _is_false(_keyword(node, "verify_ssl")):
+        context.observe(PICKLE, node, _shown(qualified, name))
+    if keywords and (_is_false(keywords.get("verify")) or _is_false(keywords.get("verify_ssl"))):
         context.observe(TLS_VERIFY_OFF, node, "verify=False")
     elif name == "_create_unverified_context":
         context.observe(TLS_VERIFY_OFF, node, "ssl._create_unverified_context()")
@@ -183,51 +185,64 @@ HARDCODED_PASSWORD = RuleMeta(
 @RULES.on(ast.Assign, reports=(HARDCODED_PASSWORD,))
 def assigned_password(context: PythonContext, node: ast.Assign) -> None:
     """`DB_PASSWORD = "…"`, `self.password = "…"`, `config["password"] = "…"`."""
-    for target in node.targets:
-        _password(context, node, _target_name(target), node.value)
+    text = _literal(node.value)
+    if text is not None:
+        for target in node.targets:
+            _password(context, node, _target_name(target), text)
 
 
 @RULES.on(ast.AnnAssign, reports=(HARDCODED_PASSWORD,))
 def annotated_password(context: PythonContext, node: ast.AnnAssign) -> None:
     """`password: str = "…"`."""
-    if node.value is not None:
-        _password(context, node, _target_name(node.target), node.value)
+    text = _literal(node.value)
+    if text is not None:
+        _password(context, node, _target_name(node.target), text)
 
 
 @RULES.on(ast.Call, reports=(HARDCODED_PASSWORD,))
 def password_argument(context: PythonContext, node: ast.Call) -> None:
     """`connect(password="…")`."""
     for keyword in node.keywords:
-        _password(context, keyword, keyword.arg or "", keyword.value)
+        text = _literal(keyword.value)
+        if text is not None:
+            _password(context, keyword, keyword.arg or "", text)
 
 
 @RULES.on(ast.FunctionDef, ast.AsyncFunctionDef, reports=(HARDCODED_PASSWORD,))
 def password_default(context: PythonContext, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
     """`def connect(password="…")`."""
     arguments = function.args
+    if not (arguments.defaults or arguments.kw_defaults):
+        return
     positional = [*arguments.posonlyargs, *arguments.args]
     pairs = [
         *zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults, strict=True),
         *zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True),
     ]
     for argument, default in pairs:
-        _password(context, default or argument, argument.arg, default)
+        text = _literal(default)
+        if text is not None:
+            _password(context, default or argument, argument.arg, text)
 
 
 @RULES.on(ast.Dict, reports=(HARDCODED_PASSWORD,))
 def password_key(context: PythonContext, node: ast.Dict) -> None:
     """`{"password": "…"}`."""
     for key, value in zip(node.keys, node.values, strict=True):
-        if isinstance(key, ast.Constant) and isinstance(key.value, str):
-            _password(context, value, key.value, value)
+        text = _literal(value)
+        if text is not None and isinstance(key, ast.Constant) and isinstance(key.value, str):
+            _password(context, value, key.value, text)
 
 
 @RULES.on(ast.Compare, reports=(HARDCODED_PASSWORD,))
 def compared_password(context: PythonContext, node: ast.Compare) -> None:
     """`if password == "…"`, either way round."""
     if len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq | ast.NotEq | ast.Is | ast.IsNot):
-        _password(context, node, _target_name(node.left), node.comparators[0])
-        _password(context, node, _target_name(node.comparators[0]), node.left)
+        left, right = node.left, node.comparators[0]
+        if (text := _literal(right)) is not None:
+            _password(context, node, _target_name(left), text)
+        if (text := _literal(left)) is not None:
+            _password(context, node, _target_name(right), text)
 
 
 HARDCODED_SECRET = RuleMeta(
@@ -270,14 +285,18 @@ def committed_secrets(source: SourceFile) -> Iterator[Observation]:
             yield Observation(HARDCODED_SECRET.id, line, line, "", anchor_text(source.lines, line, line), secret.kind)
 
 
-def _password(context: PythonContext, node: ast.AST, name: str, value: ast.expr | None) -> None:
+def _literal(value: ast.expr | None) -> str | None:
+    """The string a literal holds: the only value a password check goes on to look at (asked before the name, which
+    costs more to find, for every assignment, argument and comparison)."""
+    return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+
+
+def _password(context: PythonContext, node: ast.AST, name: str, text: str) -> None:
     """A non-empty string literal bound to, passed as or compared with a password-like name. Values that look like
     real credentials are left to security.hardcoded-secret, which reports them."""
-    if not name or value is None or not isinstance(value, ast.Constant) or not isinstance(value.value, str):
+    if not name or not text or _PASSWORD_NAME.search(name) is None or names_something_else(name):
         return
-    if not value.value or _PASSWORD_NAME.search(name) is None or names_something_else(name):
-        return
-    if not is_credential(value.value):
+    if not is_credential(text):
         context.observe(HARDCODED_PASSWORD, node, name[:60])
 
 
@@ -292,10 +311,13 @@ def _is_false(node: ast.expr | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is False
 
 
-def _runs_a_shell(shell: ast.expr | None) -> bool:
+def _shown(qualified: str, name: str) -> str:
+    """How a finding names the call: by what it resolves to, or by its name when it is a method of an expression."""
+    return f"{qualified}()" if not qualified.startswith("?") else f"{name}()"
+
+
+def _runs_a_shell(shell: ast.expr) -> bool:
     """bandit's reading of `shell=`: a literal by its truth, anything computed as true."""
-    if shell is None:
-        return False
     if isinstance(shell, ast.Constant):
         return bool(shell.value)
     if isinstance(shell, ast.List | ast.Tuple | ast.Set):
@@ -305,9 +327,8 @@ def _runs_a_shell(shell: ast.expr | None) -> bool:
     return True
 
 
-def _constant_command(node: ast.Call) -> bool:
-    """The command is a string literal or a list of literals (the first argument, or `args=` / `cmd=`)."""
-    command = node.args[0] if node.args else _keyword(node, "args") or _keyword(node, "cmd")
+def _is_constant(command: ast.expr | None) -> bool:
+    """A command that is a literal, or a list of literals."""
     return isinstance(command, ast.Constant) or (
         isinstance(command, ast.List | ast.Tuple) and all(isinstance(e, ast.Constant) for e in command.elts)
     )
