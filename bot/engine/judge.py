@@ -172,7 +172,7 @@ class _FileJudge:
         suppressions = self.head.suppressions
         if not suppressions:
             return False
-        if candidate.rule.scope == "file":  # file metrics included
+        if candidate.rule.scope == "file":  # file metrics are file-scoped (Registry.file_metric)
             lines: Iterator[int] | tuple[int, ...] = iter(suppressions)
         else:
             lines = candidate.suppress_at

@@ -98,6 +98,8 @@ def test_two_rules_cannot_share_an_id_but_two_checks_can_report_one_rule() -> No
     registry.on(ast.Assign, reports=(rule,))(lambda context, node: None)
     with pytest.raises(ValueError, match=r"acme\.rule"):
         registry.declare(_meta("acme.rule"))
+    with pytest.raises(ValueError, match="scope is 'file'"):
+        registry.file_metric(_meta("acme.file-figure"), "lines")  # a line-scoped rule on a whole-file figure
 
 
 class _Lines:

@@ -171,7 +171,10 @@ class Registry:
         self.function_metrics += (FunctionMetric(self._declare(rule), measure, signature_only),)
 
     def file_metric(self, rule: RuleMeta, figure: str) -> None:
-        """Register a metric rule on one of a file's whole-file figures."""
+        """Register a metric rule on one of a file's whole-file figures (file-scoped: a suppression anywhere in the
+        file applies to it)."""
+        if rule.scope != "file":
+            raise ValueError(f"{rule.id} judges a whole file, so its scope is 'file'")
         self.file_metrics += (FileMetric(self._declare(rule), figure),)
 
     def definition(self, rule: RuleMeta, applies: Callable[[FunctionInfo], bool]) -> None:
