@@ -47,7 +47,11 @@ class FunctionInfo:
     """None when not measured, or for a function nested in another (its complexity counts there)."""
     nesting: int | None = 0
     parameters: int = 0
-    needs_docstring: bool = False
+    public: bool = False
+    """Part of the module's API: no leading underscore in its name or an enclosing one, not inside a function."""
+    documented: bool = False
+    decorators: tuple[str, ...] = ()
+    """The last part of each decorator's name (`setter` for `@value.setter`)."""
     signature: str = ""
     """The normalised definition line: what a function-level finding's fingerprint hashes."""
 

@@ -1,8 +1,10 @@
-"""Regular-expression rules from a repository's config, run by RE2 so no pattern can take super-linear time."""
+"""Regular-expression rules from a repository's config, run by RE2 so no pattern can take super-linear time.
+
+Each is a text rule: it joins the built-in ones in the registry (Registry.with_rules) for the files it is run on.
+"""
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -10,10 +12,10 @@ from typing import Any
 
 import re2
 
-from bot.engine.analysis import Observation, anchor_text, line_starts
+from bot.engine.analysis import Observation, anchor_text
 from bot.engine.globs import matches
 from bot.engine.models import Dimension, Severity
-from bot.engine.rules import RuleMeta
+from bot.engine.rules import RuleMeta, SourceFile
 
 MAX_MATCHES_PER_RULE = 100
 _MAX_PROGRAM_MEMORY = 8 * 1024 * 1024
@@ -31,8 +33,9 @@ class RegexRule:
     paths: tuple[str, ...]
     ignore_case: bool = False
 
+    @property
     def meta(self) -> RuleMeta:
-        """Catalogue entry, so reports and learning treat custom rules like built-in ones."""
+        """Registry entry, so reports and learning treat custom rules like built-in ones."""
         return RuleMeta(
             id=self.id,
             dimension=self.dimension,
@@ -41,6 +44,15 @@ class RegexRule:
             why="",
             advice="(Custom rule from this repository's .github/toasty.yml.)",
         )
+
+    def check(self, source: SourceFile) -> Iterator[Observation]:
+        """Every match in a file on this rule's paths, at most MAX_MATCHES_PER_RULE."""
+        if not matches(self.paths, source.path):
+            return
+        for start, end in _matches(self, source.text):
+            first = source.line_of(start)
+            last = source.line_of(max(start, end - 1))
+            yield Observation(self.id, first, last, "", anchor_text(source.lines, first, last))
 
 
 def compile_pattern(pattern: str, ignore_case: bool) -> Any:
@@ -62,21 +74,6 @@ def _compile(pattern: str, ignore_case: bool) -> Any:
             f"pattern {pattern!r} is not supported ({detail}); custom rules use RE2, "
             "which has no backreferences or lookaround so that no pattern can hang the grader"
         ) from None
-
-
-def run_regex_rules(rules: tuple[RegexRule, ...], path: str, text: str, lines: list[str]) -> list[Observation]:
-    """Every match of every rule that applies to this path, at most MAX_MATCHES_PER_RULE each."""
-    applicable = [rule for rule in rules if matches(rule.paths, path)]
-    if not applicable:
-        return []
-    starts = line_starts(text)
-    found: list[Observation] = []
-    for rule in applicable:
-        for start, end in _matches(rule, text):
-            first = bisect.bisect_right(starts, start)
-            last = bisect.bisect_right(starts, max(start, end - 1))
-            found.append(Observation(rule.id, first, last, "", anchor_text(lines, first, last)))
-    return found
 
 
 def _matches(rule: RegexRule, text: str) -> Iterator[tuple[int, int]]:

@@ -8,11 +8,11 @@ import tokenize
 from dataclasses import dataclass
 
 from bot.engine.analysis import FileAnalysis, physical_lines, split_lines
-from bot.engine.custom_rules import RegexRule, run_regex_rules
+from bot.engine.custom_rules import RegexRule
 from bot.engine.other_languages import analyze_with_lizard, lizard_language
-from bot.engine.plugins import SourceFile, installed_plugins, run_plugins
+from bot.engine.plugins import installed_plugins
 from bot.engine.python import analyze_python_tree
-from bot.engine.text_checks import scan_text
+from bot.engine.rules import RULES, Registry, SourceFile
 
 DEFAULT_MAX_BYTES = 1_000_000
 PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
@@ -65,11 +65,8 @@ def analyze_file(job: AnalysisJob) -> FileAnalysis:
     analysis, tree = _analyze_language(job.path, text, lines, language)
     if analysis.skipped:
         return analysis
-    analysis.observations.extend(scan_text(text, lines, code=language != "text"))
-    analysis.observations.extend(run_regex_rules(job.custom_rules, job.path, text, lines))
-    if job.use_plugins and installed_plugins():
-        source = SourceFile(job.path, language, text, lines, tree, tuple(analysis.functions))
-        analysis.observations.extend(run_plugins(source))
+    source = SourceFile(job.path, language, text, lines, tree, tuple(analysis.functions))
+    analysis.observations.extend(_registry(job).scan(source))
     return analysis
 
 
@@ -106,6 +103,11 @@ def _unreadable(data: bytes | Unavailable | None, max_bytes: int) -> str | None:
     if b"\0" in data[:8192]:
         return "binary file"
     return None
+
+
+def _registry(job: AnalysisJob) -> Registry:
+    """The built-in rules, with the repository's YAML rules and (unless turned off) the installed plugins."""
+    return RULES.with_rules((*job.custom_rules, *(installed_plugins() if job.use_plugins else ())))
 
 
 def _is_generated(text: str) -> bool:

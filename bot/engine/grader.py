@@ -102,7 +102,7 @@ def plan(changes: Sequence[ChangedFile], strategy: Strategy, use_plugins: bool =
 
 def known_rules(strategy: Strategy, use_plugins: bool = True) -> dict[str, RuleMeta]:
     """Built-in rules, installed plugins' rules and the repository's custom rules."""
-    extra = [rule.meta() for rule in strategy.regex_rules()]
+    extra = [rule.meta for rule in strategy.regex_rules()]
     if use_plugins:
         extra.extend(plugin_rules())
     return rule_table(extra)

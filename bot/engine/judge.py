@@ -9,26 +9,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from bot.engine.analysis import FileAnalysis, FunctionInfo, Observation, is_suppressed
 from bot.engine.models import ChangedFile, Finding, MetricChange
-from bot.engine.rules import RuleMeta, format_number
+from bot.engine.rules import RULES, RuleMeta, format_number
 from bot.engine.strategy import RuleSettings, Strategy
 
 FINGERPRINT_LENGTH = 20
-
-# rule id -> (measure, whether only the signature puts the function in scope)
-_FUNCTION_METRICS: dict[str, tuple[Callable[[FunctionInfo], int | None], bool]] = {
-    "complexity.cyclomatic": (lambda f: f.cyclomatic, False),
-    "complexity.cognitive": (lambda f: f.cognitive, False),
-    "complexity.nesting": (lambda f: f.nesting, False),
-    "size.function-length": (lambda f: f.length, False),
-    "size.parameters": (lambda f: f.parameters, True),
-}
-# rule id -> whole-file metric it judges
-_FILE_METRICS = {"maintainability.index": "maintainability", "size.file-length": "lines"}
 _REPORTED_METRICS = ("maintainability", "complexity", "lines", "sloc")
 _MEANINGFUL_DROP = 1.0
 """A maintainability index must fall by at least this much to count as worse (noise is smaller)."""
@@ -135,23 +124,20 @@ class _FileJudge:
         whole = (function.start, function.end)
         header = (function.start, function.header_end)
         if function.kind != "class":
-            for rule_id, (measure, signature_only) in _FUNCTION_METRICS.items():
-                value = measure(function)
-                rule = self.table[rule_id]
+            for metric in RULES.function_metrics:
+                value = metric.measure(function)
+                rule = self.table[metric.meta.id]
                 settings = self.settings(rule)
                 if value is None or not settings.enabled or _level(rule, settings, value) is None:
                     continue
-                span = header if signature_only else whole
-                before = self.base_values.get((rule_id, function.qualname))
+                span = header if metric.signature_only else whole
+                before = self.base_values.get((rule.id, function.qualname))
                 got_worse = before is None or rule.exceeds(value, before)
                 candidate = self.function_candidate(rule, function, value)
                 yield candidate, got_worse and self.change.touches(*span)
-        if function.needs_docstring:
-            rule_id = (
-                "documentation.class-docstring" if function.kind == "class" else "documentation.function-docstring"
-            )
-            rule = self.table[rule_id]
-            if self.settings(rule).enabled:
+        for definition in RULES.definitions:
+            rule = self.table[definition.meta.id]
+            if definition.applies(function) and self.settings(rule).enabled:
                 yield self.function_candidate(rule, function, None), self.change.touches(*header)
 
     def function_candidate(self, rule: RuleMeta, function: FunctionInfo, value: float | None) -> _Candidate:
@@ -172,13 +158,13 @@ class _FileJudge:
         return self.change.touches(observation.line, observation.end_line)
 
     def file_metric_candidates(self) -> Iterator[tuple[_Candidate, bool]]:
-        for rule_id, metric in _FILE_METRICS.items():
-            value = self.head.metrics.get(metric)
-            rule = self.table[rule_id]
+        for metric in RULES.file_metrics:
+            value = self.head.metrics.get(metric.figure)
+            rule = self.table[metric.meta.id]
             settings = self.settings(rule)
             if value is None or not settings.enabled or _level(rule, settings, value) is None:
                 continue
-            before = self.base.metrics.get(metric) if self.base is not None else None
+            before = self.base.metrics.get(metric.figure) if self.base is not None else None
             worse = before is None or rule.exceeds(value, before + (-_MEANINGFUL_DROP if rule.lower_is_worse else 0))
             yield _Candidate(rule, 1, 1, "", "", "this file", round(value, 1)), worse
 
@@ -186,7 +172,7 @@ class _FileJudge:
         suppressions = self.head.suppressions
         if not suppressions:
             return False
-        if candidate.rule.scope == "file" or candidate.rule.id in _FILE_METRICS:
+        if candidate.rule.scope == "file":  # file metrics are file-scoped (Registry.file_metric)
             lines: Iterator[int] | tuple[int, ...] = iter(suppressions)
         else:
             lines = candidate.suppress_at
@@ -248,10 +234,10 @@ def _function_values(analysis: FileAnalysis) -> dict[tuple[str, str], float]:
     for function in analysis.functions:
         if function.kind == "class":
             continue
-        for rule_id, (measure, _) in _FUNCTION_METRICS.items():
-            value = measure(function)
+        for metric in RULES.function_metrics:
+            value = metric.measure(function)
             if value is not None:
-                key = (rule_id, function.qualname)
+                key = (metric.meta.id, function.qualname)
                 values[key] = max(values.get(key, value), value)
     return values
 

@@ -1,56 +1,25 @@
 """Extra rules from installed Python packages, registered under the `toasty.rules` entry-point group.
 
-Plugins are installed by whoever runs Toasty, so they are trusted code; what they inspect is not, so a plugin
-that fails is logged and skipped and never takes the rest of the grading down with it.
+A plugin rule is a text rule (`meta` and `check(source)`, bot.engine.rules.SourceRule), and joins the built-in ones
+in the registry the way the repository's YAML rules do (Registry.with_rules). Plugins are installed by whoever runs
+Toasty, so they are trusted code; what they inspect is not, so a plugin that fails is logged and skipped and never
+takes the rest of the grading down with it.
 """
 
 from __future__ import annotations
 
-import ast
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
-from typing import Protocol, runtime_checkable
 
-from bot.engine.analysis import FunctionInfo, Observation, anchor_text
-from bot.engine.rules import RuleMeta
+from bot.engine.analysis import Observation
+from bot.engine.rules import RuleMeta, SourceFile, SourceRule
 
 ENTRY_POINT_GROUP = "toasty.rules"
+PluginRule = SourceRule
+"""What an entry point provides (directly, or as a list returned by a callable)."""
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFile:
-    """What a plugin may look at: the text, its lines, and for Python the parsed tree. Never the file system."""
-
-    path: str
-    language: str
-    text: str
-    lines: list[str]
-    tree: ast.Module | None
-    functions: tuple[FunctionInfo, ...]
-
-    def hit(self, rule: str, line: int, end_line: int | None = None, subject: str = "") -> Observation:
-        """An observation at these lines, scoped to the innermost function around them."""
-        end = end_line or line
-        scope = ""
-        for function in self.functions:
-            if function.start <= line <= function.end:
-                scope = function.qualname
-        return Observation(rule, line, end, scope, anchor_text(self.lines, line, end), subject)
-
-
-@runtime_checkable
-class PluginRule(Protocol):
-    """What an entry point provides (directly, or as a list returned by a callable)."""
-
-    meta: RuleMeta
-
-    def check(self, source: SourceFile) -> Iterable[Observation]:
-        """Observations for this rule in one file."""
-        ...
 
 
 @cache
@@ -67,23 +36,34 @@ def installed_plugins() -> tuple[PluginRule, ...]:
             continue
         for item in items:
             if isinstance(item, PluginRule) and isinstance(item.meta, RuleMeta):
-                loaded.append(item)
+                loaded.append(_Contained(item))
             else:
                 log.error("plugin entry point %s gave %r, which is not a rule", entry.name, item)
     return tuple(loaded)
 
 
 def plugin_rules() -> list[RuleMeta]:
-    """Catalogue entries of the installed plugins."""
+    """Registry entries of the installed plugins."""
     return [plugin.meta for plugin in installed_plugins()]
 
 
-def run_plugins(source: SourceFile) -> list[Observation]:
-    """Observations from every installed plugin; one that raises is skipped for this file."""
-    found: list[Observation] = []
-    for plugin in installed_plugins():
+@dataclass(frozen=True, slots=True)
+class _Contained:
+    """A plugin rule that answers only for itself: it may report only its own rule, and if it raises, it is logged
+    and skipped for that file."""
+
+    plugin: PluginRule
+
+    @property
+    def meta(self) -> RuleMeta:
+        """The plugin's rule."""
+        return self.plugin.meta
+
+    def check(self, source: SourceFile) -> list[Observation]:
+        """The plugin's observations of its own rule in one file; none if it fails."""
+        rule = self.plugin.meta.id
         try:
-            found.extend(o for o in plugin.check(source) if o.rule == plugin.meta.id)
+            return [o for o in self.plugin.check(source) if o.rule == rule]
         except Exception:
-            log.exception("plugin rule %s failed on %s", plugin.meta.id, source.path)
-    return found
+            log.exception("plugin rule %s failed on %s", rule, source.path)
+            return []

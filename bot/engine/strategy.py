@@ -314,7 +314,7 @@ def _rules_for_key(key: str, table: Mapping[str, RuleMeta], where: str) -> list[
 
 
 def _custom_meta(rule: CustomRuleConfig) -> RuleMeta:
-    return RegexRule(rule.id, rule.pattern, rule.message, rule.severity, rule.dimension, tuple(rule.paths)).meta()
+    return RegexRule(rule.id, rule.pattern, rule.message, rule.severity, rule.dimension, tuple(rule.paths)).meta
 
 
 def resolve_strategy(

@@ -7,16 +7,10 @@ import warnings
 
 from radon.metrics import mi_compute
 
-from bot.engine.analysis import (
-    FileAnalysis,
-    Observation,
-    anchor_text,
-    find_suppressions,
-    physical_lines,
-    split_lines,
-)
+from bot.engine.analysis import FileAnalysis, find_suppressions, physical_lines, split_lines
 from bot.engine.python.raw import RawMetricsError, raw_metrics
 from bot.engine.python.walker import walk_module
+from bot.engine.rules.reliability import parse_error
 
 __all__ = ["analyze_python", "analyze_python_tree"]
 
@@ -40,8 +34,6 @@ def analyze_python_tree(text: str, lines: list[str]) -> tuple[FileAnalysis, ast.
         return analysis, None
     analysis.functions = facts.functions
     analysis.observations = facts.observations
-    if facts.defines_anything and not facts.has_module_docstring:
-        analysis.observations.append(Observation("documentation.module-docstring", 1, 1, "", "module"))
     analysis.metrics["complexity"] = facts.total_complexity
     try:
         raw = raw_metrics(text)
@@ -61,12 +53,6 @@ def _parse(text: str, lines: list[str], analysis: FileAnalysis) -> ast.Module | 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like are not our findings
             return ast.parse(text)
-    except SyntaxError as error:
-        line = min(max(error.lineno or 1, 1), max(len(lines), 1))
-        column = f", column {error.offset}" if error.offset else ""
-        subject = f"{error.msg} (line {line}{column})"
-        anchor = f"{error.msg} {anchor_text(lines, line, line)}"
-    except (ValueError, RecursionError, MemoryError) as error:
-        line, subject, anchor = 1, f"{type(error).__name__}: {error}"[:200], type(error).__name__
-    analysis.observations.append(Observation("parse-error", line, line, "", anchor, subject))
-    return None
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        analysis.observations.append(parse_error(error, lines))
+        return None

@@ -1,4 +1,7 @@
-"""One walk over a Python syntax tree: per-function metrics, radon's file totals and every rule hit.
+"""One walk over a Python syntax tree: per-function metrics, radon's file totals, and every pattern check.
+
+The walk measures; the rules' checks (bot/engine/rules/) are called from it for the node types they registered, as
+each node is reached and before its children, so every rule shares this one traversal.
 
 The cyclomatic and Halstead counts follow radon's ComplexityVisitor and HalsteadVisitor node for node (what they
 count, and which parts of a definition they skip), so the figures agree with radon's on the same tree, with two
@@ -10,43 +13,17 @@ from __future__ import annotations
 
 import ast
 import math
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.engine.analysis import FunctionInfo, Observation, anchor_text
-from bot.engine.secrets import is_credential, names_something_else
+from bot.engine.rules import RULES, RuleMeta
+from bot.engine.rules.registry import NodeCheck
 
 ScopeKind = Literal["module", "class", "function"]
 
 _NOT_CHILDREN = frozenset(("ctx", "op", "ops"))
-_EXEMPT_DECORATORS = frozenset(("overload", "override", "setter", "deleter"))
-_ALWAYS_SHELL = frozenset(
-    (
-        *("os.system", "os.popen", "os.popen2", "os.popen3", "os.popen4", "platform.popen"),
-        *("subprocess.getoutput", "subprocess.getstatusoutput", "commands.getoutput", "commands.getstatusoutput"),
-        *("popen2.popen2", "popen2.popen3", "popen2.popen4", "popen2.Popen3", "popen2.Popen4"),
-    )
-)
-"""Functions that always hand their command to a shell (bandit's B605 list)."""
-_UNPICKLERS = frozenset(
-    (
-        *(
-            f"{module}.{name}"
-            for module in ("pickle", "cPickle", "_pickle", "dill", "cloudpickle", "joblib")
-            for name in ("load", "loads", "Unpickler")
-        ),
-        *("marshal.load", "marshal.loads", "shelve.open", "shelve.DbfilenameShelf", "pandas.read_pickle"),
-        *("jsonpickle.decode", "jsonpickle.loads", "jsonpickle.unpickler.decode", "jsonpickle.unpickler.Unpickler"),
-    )
-)
-_EVALUATORS = frozenset(("eval", "exec", "builtins.eval", "builtins.exec"))
-_PASSWORD_NAME = re.compile(r"(?:^|_)(?:pas+wo?r?d|pass(?:phrase)?|pwd|token|secrete?)(?:_|$)", re.IGNORECASE)
-"""bandit's hard-coded password names: the word as a whole underscore-separated part of the name."""
-_SAFE_YAML_LOADERS = frozenset(("SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"))
-_MUTABLE_CALLS = frozenset(("list", "dict", "set", "bytearray", "defaultdict", "OrderedDict", "deque", "Counter"))
-_MUTABLE_NODES = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
 
 
 @dataclass(slots=True)
@@ -70,21 +47,22 @@ class TreeFacts:
     observations: list[Observation]
     total_complexity: int
     halstead_volume: float
-    has_module_docstring: bool
-    defines_anything: bool
 
 
-def walk_module(tree: ast.Module, lines: list[str]) -> TreeFacts:
-    """Walk a parsed module once and return everything the engine measures on it."""
-    walker = _Walker(lines)
-    walker.walk(tree)
-    return walker.facts(tree)
+def walk_module(
+    tree: ast.Module, lines: list[str], checks: Mapping[type[ast.AST], tuple[NodeCheck, ...]] | None = None
+) -> TreeFacts:
+    """Walk a parsed module once: everything the engine measures on it, and what the rules' checks observe."""
+    walker = _Walker(lines, RULES.node_checks if checks is None else checks)
+    walker.visit(tree)
+    return walker.facts()
 
 
 class _Walker:
-    """A recursive visitor whose state machine mirrors radon's visitors and Sonar's nesting rules."""
+    """A recursive visitor whose state machine mirrors radon's visitors and Sonar's nesting rules; to the checks it
+    calls, it is their PythonContext."""
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], checks: Mapping[type[ast.AST], tuple[NodeCheck, ...]]) -> None:
         self.lines = lines
         self.module = _Scope("module", "", None, None)
         self.scope = self.module
@@ -104,6 +82,7 @@ class _Walker:
         self.imports: dict[str, str] = {}
         """Local name -> what it was imported as (`pk` -> `pickle`, `pop` -> `subprocess.Popen`)."""
         self.dispatch: dict[type[ast.AST], Callable[[Any], None]] = {
+            ast.Module: self.visit_module,
             ast.Name: _ignore,
             ast.Constant: _ignore,
             ast.FunctionDef: self.visit_function,
@@ -114,6 +93,7 @@ class _Walker:
             ast.AsyncFor: self.visit_loop,
             ast.While: self.visit_loop,
             ast.Try: self.visit_try,
+            ast.ExceptHandler: self.visit_handler,
             ast.With: self.visit_with,
             ast.AsyncWith: self.visit_with,
             ast.Match: self.visit_match,
@@ -125,23 +105,20 @@ class _Walker:
             ast.Compare: self.visit_compare,
             ast.comprehension: self.visit_comprehension,
             ast.Assert: self.visit_assert,
-            ast.Call: self.visit_call,
-            ast.Assign: self.visit_assign,
-            ast.AnnAssign: self.visit_annassign,
             ast.Attribute: self.visit_attribute,
             ast.Import: self.visit_import,
             ast.ImportFrom: self.visit_import,
-            ast.Dict: self.visit_dict,
         }
         try_star = getattr(ast, "TryStar", None)
         if try_star is not None:
             self.dispatch[try_star] = self.visit_try
+        for kind, kind_checks in checks.items():
+            self.dispatch[kind] = _checked(kind_checks, self, self.dispatch.get(kind, self.generic))
 
     # -- traversal ---------------------------------------------------------------------------------------
 
-    def walk(self, tree: ast.Module) -> None:
-        for statement in tree.body:
-            self.visit(statement)
+    def visit_module(self, node: ast.Module) -> None:
+        self.visit_all(node.body)
 
     def visit(self, node: ast.AST) -> None:
         handler = self.dispatch.get(type(node))
@@ -202,12 +179,21 @@ class _Walker:
         context = self.h_context
         self.h_operand_keys.update((context, _operand_key(operand)) for operand in operands)
 
-    def observe(self, rule: str, node: ast.AST, subject: str = "", scope: str | None = None) -> None:
+    # -- what checks see (PythonContext) ---------------------------------------------------------------------
+
+    @property
+    def qualname(self) -> str:
+        return self.scope.qualname
+
+    def member(self, name: str) -> str:
+        return _qualify(self.scope, name)
+
+    def observe(self, rule: RuleMeta, node: ast.AST, subject: str = "", scope: str | None = None) -> None:
         line = getattr(node, "lineno", 1)
         end = getattr(node, "end_lineno", None) or line
         self.observations.append(
             Observation(
-                rule=rule,
+                rule=rule.id,
                 line=line,
                 end_line=end,
                 scope=self.scope.qualname if scope is None else scope,
@@ -215,6 +201,16 @@ class _Walker:
                 subject=subject,
             )
         )
+
+    def observe_line(self, rule: RuleMeta, node: ast.stmt | ast.excepthandler, subject: str = "") -> None:
+        """Observe only the statement's first line (an except clause, not its whole body)."""
+        line = node.lineno
+        self.observations.append(
+            Observation(rule.id, line, line, self.scope.qualname, anchor_text(self.lines, line, line), subject)
+        )
+
+    def record(self, observation: Observation) -> None:
+        self.observations.append(observation)
 
     # -- definitions -----------------------------------------------------------------------------------------
 
@@ -229,11 +225,12 @@ class _Walker:
             header_end=_header_end(node),
             end=node.end_lineno or node.lineno,
             parameters=_parameter_count(node, in_class),
-            needs_docstring=_is_public(parent, node.name, node.decorator_list) and not _has_docstring(node),
+            public=_is_public(parent, node.name),
+            documented=_has_docstring(node),
+            decorators=tuple(_decorator_name(d) for d in node.decorator_list) if node.decorator_list else (),
             signature=anchor_text(self.lines, node.lineno, node.lineno),
         )
         self.functions.append(info)
-        self.check_defaults(node.args, info.qualname)
         self.visit_header(node.decorator_list, _argument_expressions(node))
 
         scope = _Scope("function", info.qualname, info, parent, body=node.body)
@@ -266,19 +263,6 @@ class _Walker:
         self.visit_all(expressions)
         self.cc_on, self.h_on, self.cognitive_on = saved
 
-    def check_defaults(self, arguments: ast.arguments, qualname: str) -> None:
-        for default in [*arguments.defaults, *arguments.kw_defaults]:
-            if default is not None and _is_mutable(default):
-                subject = ast.unparse(default)[:40]
-                self.observe("reliability.mutable-default", default, subject, scope=qualname)
-        positional = [*arguments.posonlyargs, *arguments.args]
-        pairs = [
-            *zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults, strict=True),
-            *zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True),
-        ]
-        for argument, default in pairs:
-            self.check_password(default or argument, argument.arg, default)
-
     def visit_class(self, node: ast.ClassDef) -> None:
         parent = self.scope
         info = FunctionInfo(
@@ -288,7 +272,9 @@ class _Walker:
             start=min([node.lineno, *(d.lineno for d in node.decorator_list)]),
             header_end=_header_end(node),
             end=node.end_lineno or node.lineno,
-            needs_docstring=_is_public(parent, node.name, []) and not _has_docstring(node),
+            public=_is_public(parent, node.name),
+            documented=_has_docstring(node),
+            decorators=tuple(_decorator_name(d) for d in node.decorator_list) if node.decorator_list else (),
             signature=anchor_text(self.lines, node.lineno, node.lineno),
         )
         self.functions.append(info)
@@ -339,7 +325,7 @@ class _Walker:
         self.decide(len(node.handlers) + bool(node.orelse))
         self.block(node.body, nest=False)
         for handler in node.handlers:
-            self.visit_handler(handler)
+            self.visit(handler)
         if node.orelse:
             self.think(1)
             self.block(node.orelse)
@@ -347,20 +333,9 @@ class _Walker:
 
     def visit_handler(self, handler: ast.ExceptHandler) -> None:
         self.think(1 + self.cognitive_level)
-        if handler.type is None:
-            self.observe_line("reliability.bare-except", handler)
-        elif _only_passes(handler.body):
-            self.observe_line("reliability.swallowed-exception", handler, ast.unparse(handler.type)[:60])
         if handler.type is not None:
             self.visit(handler.type)
         self.block(handler.body)
-
-    def observe_line(self, rule: str, node: ast.stmt | ast.excepthandler, subject: str = "") -> None:
-        """Observe only the statement's first line (an except clause, not its whole body)."""
-        line = node.lineno
-        self.observations.append(
-            Observation(rule, line, line, self.scope.qualname, anchor_text(self.lines, line, line), subject)
-        )
 
     def visit_with(self, node: ast.With | ast.AsyncWith) -> None:
         for item in node.items:
@@ -394,7 +369,6 @@ class _Walker:
 
     def visit_assert(self, node: ast.Assert) -> None:
         self.decide(1)
-        self.observe_line("reliability.assert", node)
         saved = self.cc_on
         self.cc_on = False  # radon does not look inside assert statements
         self.generic(node)
@@ -423,41 +397,11 @@ class _Walker:
         self.visit(node.value)
 
     def visit_compare(self, node: ast.Compare) -> None:
-        if len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq | ast.NotEq | ast.Is | ast.IsNot):
-            self.check_password(node, _target_name(node.left), node.comparators[0])
-            self.check_password(node, _target_name(node.comparators[0]), node.left)
         self.halstead(len(node.ops), (type(op).__name__ for op in node.ops), [*node.comparators, node.left])
         self.visit(node.left)
         self.visit_all(node.comparators)
 
-    # -- rule checks on expressions ---------------------------------------------------------------------------
-
-    def visit_call(self, node: ast.Call) -> None:
-        _check_call(self, node)
-        for keyword in node.keywords:
-            self.check_password(keyword, keyword.arg or "", keyword.value)
-        self.generic(node)
-
-    def visit_assign(self, node: ast.Assign) -> None:
-        value = node.value
-        if isinstance(value, ast.Constant) and value.value is False:
-            for target in node.targets:
-                if isinstance(target, ast.Attribute) and target.attr == "check_hostname":
-                    self.observe("security.tls-verify-off", node, "check_hostname = False")
-        for target in node.targets:
-            self.check_password(node, _target_name(target), value)
-        self.generic(node)
-
-    def visit_annassign(self, node: ast.AnnAssign) -> None:
-        if node.value is not None:
-            self.check_password(node, _target_name(node.target), node.value)
-        self.generic(node)
-
-    def visit_dict(self, node: ast.Dict) -> None:
-        for key, value in zip(node.keys, node.values, strict=True):
-            if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                self.check_password(value, key.value, value)
-        self.generic(node)
+    # -- names ------------------------------------------------------------------------------------------------
 
     def visit_import(self, node: ast.Import | ast.ImportFrom) -> None:
         """Remember import aliases, so `import pickle as pk; pk.loads(…)` is `pickle.loads`."""
@@ -479,33 +423,17 @@ class _Walker:
         parts.append(self.imports.get(expression.id, expression.id))
         return ".".join(reversed(parts))
 
-    def check_password(self, node: ast.AST, name: str, value: ast.expr | None) -> None:
-        """bandit's hard-coded password shapes: a string literal bound to, passed as or compared with a password-like
-        name. Values that look like real credentials are left to security.hardcoded-secret, which reports them."""
-        if not name or value is None or not isinstance(value, ast.Constant) or not isinstance(value.value, str):
-            return
-        if not value.value or _PASSWORD_NAME.search(name) is None or names_something_else(name):
-            return
-        if not is_credential(value.value):
-            self.observe("security.hardcoded-password", node, name[:60])
-
     def visit_attribute(self, node: ast.Attribute) -> None:
-        if node.attr == "CERT_NONE" and isinstance(node.value, ast.Name) and node.value.id == "ssl":
-            self.observe("security.tls-verify-off", node, "ssl.CERT_NONE")
         self.visit(node.value)
 
     # -- results -----------------------------------------------------------------------------------------------------
 
-    def facts(self, tree: ast.Module) -> TreeFacts:
+    def facts(self) -> TreeFacts:
         return TreeFacts(
             functions=self.functions,
             observations=self.observations,
             total_complexity=self.total_complexity(),
             halstead_volume=self.halstead_volume(),
-            has_module_docstring=_has_docstring(tree),
-            defines_anything=any(
-                isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) for node in tree.body
-            ),
         )
 
     def total_complexity(self) -> int:
@@ -528,6 +456,35 @@ class _Walker:
 
 def _ignore(node: ast.AST) -> None:
     """Leaf nodes with nothing to count."""
+
+
+def _checked(checks: tuple[NodeCheck, ...], walker: _Walker, visit: Callable[[Any], None]) -> Callable[[Any], None]:
+    """A node type's visit with its checks run first (unrolled for one or two checks: this runs for every call,
+    assignment and attribute in the file)."""
+    if len(checks) == 1:
+        (check,) = checks
+
+        def visit_checked_once(node: ast.AST) -> None:
+            check(walker, node)
+            visit(node)
+
+        return visit_checked_once
+    if len(checks) == 2:
+        first, second = checks
+
+        def visit_checked_twice(node: ast.AST) -> None:
+            first(walker, node)
+            second(walker, node)
+            visit(node)
+
+        return visit_checked_twice
+
+    def visit_checked(node: ast.AST) -> None:
+        for check in checks:
+            check(walker, node)
+        visit(node)
+
+    return visit_checked
 
 
 def _children(node: ast.AST) -> Iterator[ast.AST]:
@@ -595,9 +552,10 @@ def _decorator_name(decorator: ast.expr) -> str:
     return ""
 
 
-def _is_public(parent: _Scope, name: str, decorators: list[ast.expr]) -> bool:
-    """Public API: not underscored (dunders included), not nested in a function, not an overload or setter."""
-    if name.startswith("_") or any(_decorator_name(d) in _EXEMPT_DECORATORS for d in decorators):
+def _is_public(parent: _Scope, name: str) -> bool:
+    """Part of the module's API: no underscore (dunders included) in its name or its enclosing ones, not nested in a
+    function."""
+    if name.startswith("_"):
         return False
     scope: _Scope | None = parent
     while scope is not None:
@@ -632,103 +590,3 @@ def _is_wrapper(parent: _Scope, node: ast.FunctionDef | ast.AsyncFunctionDef) ->
         for statement in parent.body
         if statement is not node
     )
-
-
-def _only_passes(body: list[ast.stmt]) -> bool:
-    return all(
-        isinstance(s, ast.Pass)
-        or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and s.value.value is Ellipsis)
-        for s in body
-    )
-
-
-def _is_mutable(default: ast.expr) -> bool:
-    if isinstance(default, _MUTABLE_NODES):
-        return True
-    return isinstance(default, ast.Call) and _call_name(default)[1] in _MUTABLE_CALLS
-
-
-def _call_name(node: ast.Call) -> tuple[str, str]:
-    """(receiver, name) of a call: ('subprocess', 'run') for subprocess.run(...), ('', 'eval') for eval(...)."""
-    func = node.func
-    if isinstance(func, ast.Name):
-        return "", func.id
-    if isinstance(func, ast.Attribute):
-        value = func.value
-        if isinstance(value, ast.Name):
-            return value.id, func.attr
-        if isinstance(value, ast.Attribute):
-            return value.attr, func.attr
-        return "?", func.attr
-    return "?", ""
-
-
-def _keyword(node: ast.Call, name: str) -> ast.expr | None:
-    for keyword in node.keywords:
-        if keyword.arg == name:
-            return keyword.value
-    return None
-
-
-def _is_constant(node: ast.expr | None, value: object) -> bool:
-    return isinstance(node, ast.Constant) and node.value is value
-
-
-def _check_call(walker: _Walker, node: ast.Call) -> None:
-    """Security rules that look at a single call, by the dotted name its target was imported as."""
-    qualified = walker.qualify(node.func)
-    name = qualified.rsplit(".", 1)[-1]
-    shown = f"{qualified}()" if not qualified.startswith("?") else f"{name}()"
-    if qualified in _EVALUATORS:
-        walker.observe("security.eval", node, f"{name}()")
-    elif qualified in _ALWAYS_SHELL or _runs_a_shell(_keyword(node, "shell")):
-        command = node.args[0] if node.args else _keyword(node, "args") or _keyword(node, "cmd")
-        constant = isinstance(command, ast.Constant) or (
-            isinstance(command, ast.List | ast.Tuple) and all(isinstance(e, ast.Constant) for e in command.elts)
-        )
-        walker.observe("security.shell-constant" if constant else "security.shell-true", node, shown)
-    elif qualified.startswith("yaml.") and _is_unsafe_yaml(node, name):
-        walker.observe("security.yaml-load", node, f"yaml.{name}()")
-    elif qualified in _UNPICKLERS or name == "read_pickle":
-        walker.observe("security.pickle", node, shown)
-    if _is_constant(_keyword(node, "verify"), False) or _is_constant(_keyword(node, "verify_ssl"), False):
-        walker.observe("security.tls-verify-off", node, "verify=False")
-    elif name == "_create_unverified_context":
-        walker.observe("security.tls-verify-off", node, "ssl._create_unverified_context()")
-
-
-def _runs_a_shell(shell: ast.expr | None) -> bool:
-    """bandit's reading of `shell=`: a literal by its truth, anything computed as true."""
-    if shell is None:
-        return False
-    if isinstance(shell, ast.Constant):
-        return bool(shell.value)
-    if isinstance(shell, ast.List | ast.Tuple | ast.Set):
-        return bool(shell.elts)
-    if isinstance(shell, ast.Dict):
-        return bool(shell.keys)
-    return True
-
-
-def _target_name(target: ast.expr) -> str:
-    """The name a value is bound to: `password`, `self.password`, `config["password"]`."""
-    if isinstance(target, ast.Name):
-        return target.id
-    if isinstance(target, ast.Attribute):
-        return target.attr
-    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
-        key = target.slice.value
-        return key if isinstance(key, str) else ""
-    return ""
-
-
-def _is_unsafe_yaml(node: ast.Call, name: str) -> bool:
-    if name in ("unsafe_load", "unsafe_load_all", "full_load", "full_load_all"):
-        return True
-    if name not in ("load", "load_all"):
-        return False
-    loader = _keyword(node, "Loader") or (node.args[1] if len(node.args) > 1 else None)
-    if loader is None:
-        return True
-    loader_name = loader.attr if isinstance(loader, ast.Attribute) else getattr(loader, "id", "")
-    return loader_name not in _SAFE_YAML_LOADERS
