@@ -59,11 +59,9 @@ async def on_reply(event: sansio.Event, *, context: AppContext, job: Job) -> Non
 @routes.on("issue_comment", "created")
 async def on_pull_request_comment(event: sansio.Event, *, context: AppContext, job: Job) -> None:
     """`@toasty mute RULE` or `@toasty unmute RULE` in a pull request's conversation."""
-    data = payload(event)
-    comment = data["comment"]
+    comment = payload(event)["comment"]
     command = parse_command(comment.get("body"))
-    issue = data.get("issue") or {}
-    if command is None or command.verb not in ("mute", "unmute") or not issue.get("pull_request"):
+    if command is None or command.verb not in ("mute", "unmute") or not job.envelope.about_pull_request:
         return
     author = _author(comment)
     if author is None or author.is_bot or command.rule is None or not is_rule_id(command.rule):
@@ -75,7 +73,7 @@ async def on_pull_request_comment(event: sansio.Event, *, context: AppContext, j
             NewSignal.on_rule(
                 repository,
                 command.rule,
-                pull_number=int(issue["number"]),
+                pull_number=job.envelope.pull_number,
                 actor=actor,
                 association=await context.association(gh, repository, actor, False),
                 signal=command.verb,

@@ -28,7 +28,7 @@ def pull_request_ref(delivery: Envelope, pull: dict[str, Any]) -> PullRequestRef
     """The pull request a payload is about."""
     return PullRequestRef(
         repository=delivery.repository_name,
-        number=int(pull["number"]),
+        number=delivery.pull_number,
         head_sha=pull["head"]["sha"],
         base_sha=pull["base"]["sha"],
         default_branch=delivery.default_branch,
