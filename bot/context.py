@@ -68,10 +68,11 @@ class AppContext:
                 del self.pull_locks[key]
 
     async def github(self, installation_id: int) -> GitHubClient:
-        """An installation client (its token cached until a minute before it expires)."""
+        """An installation client (its token, asked for at its first request, cached until a minute before it
+        expires)."""
         if self.auth is None:
             raise MissingCredentials("GITHUB_APP_ID and GITHUB_PRIVATE_KEY(_PATH) are needed to act on GitHub")
-        return await self.auth.installation_client(installation_id)
+        return self.auth.installation_client(installation_id)
 
     async def record_feedback(self, signals: Sequence[NewSignal]) -> None:
         """Append signals to the feedback log, counting them."""
