@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -21,6 +19,7 @@ from bot.settings import Settings
 from bot.store import feedback
 from bot.store.db import Database
 from bot.store.feedback import NewSignal
+from bot.store.pull_locks import PullRequestLocks
 
 ASSOCIATION_TTL = 3600.0
 """Someone's permission on a repository is looked up at most once an hour."""
@@ -28,14 +27,6 @@ ASSOCIATION_TTL = 3600.0
 
 class MissingCredentials(RuntimeError):
     """The App was started without GITHUB_APP_ID and a private key, so it cannot act on GitHub."""
-
-
-@dataclass
-class _SharedLock:
-    """A lock and how many jobs hold or await it."""
-
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    users: int = 0
 
 
 @dataclass
@@ -48,24 +39,10 @@ class AppContext:
     auth: AppAuth | None
     pool: Executor
     learning: LearningService
+    pull_locks: PullRequestLocks
     metrics: Metrics = field(default_factory=Metrics)
-    pull_locks: dict[tuple[str, int], _SharedLock] = field(default_factory=dict)
     associations: TTLCache[tuple[str, str], str] = field(default_factory=lambda: TTLCache(10_000, ASSOCIATION_TTL))
     _bot_login: str | None = None
-
-    @asynccontextmanager
-    async def pull_lock(self, repository: str, number: int) -> AsyncIterator[None]:
-        """One grading of a pull request at a time, across replicas too; the entry goes once nobody holds it."""
-        key = (repository, number)
-        shared = self.pull_locks.setdefault(key, _SharedLock())
-        shared.users += 1
-        try:
-            async with shared.lock, self.database.locked(f"pull:{repository}#{number}"):
-                yield
-        finally:
-            shared.users -= 1
-            if not shared.users:
-                del self.pull_locks[key]
 
     async def github(self, installation_id: int) -> GitHubClient:
         """An installation client (its token, asked for at its first request, cached until a minute before it

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 async def grade_pull_request(context: AppContext, pull: PullRequestRef, job: Job) -> None:
     """Grade the pull request's head commit and answer on GitHub; a pull request is graded once at a time, even
     by several replicas (its findings and comments are unique per pull request)."""
-    async with context.pull_lock(pull.repository, pull.number):
+    async with context.pull_locks.hold(pull.repository, pull.number):
         gh = await context.github(pull.installation_id)
         timer = Timer()
         await _grade(context, gh, pull, job)

@@ -26,6 +26,7 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.deliveries import PendingDelivery, Recorder
+from bot.store.pull_locks import PullRequestLocks
 from bot.web import api, dashboard
 from bot.web.auth import CsrfTokens, Gate
 from bot.web.health import healthz, metrics_endpoint, readyz
@@ -76,6 +77,7 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
         pool=executor,
         learning=learning,
         metrics=metrics,
+        pull_locks=PullRequestLocks(database),
     )
     attempts = Attempts(database, partial(_work, context), partial(abandon_delivery, context), metrics)
     runner = make_queue(attempts, scheduled_work(context), concurrency=settings.job_concurrency, metrics=metrics)
