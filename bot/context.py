@@ -7,11 +7,10 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import aiohttp
-from cachetools import TTLCache
 
-from bot.github import feedback as github_feedback
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
+from bot.github.trust import Trust
 from bot.github.webhooks import Envelope
 from bot.learning.service import LearningService
 from bot.metrics import Metrics
@@ -20,9 +19,6 @@ from bot.store import feedback
 from bot.store.db import Database
 from bot.store.feedback import NewSignal
 from bot.store.pull_locks import PullRequestLocks
-
-ASSOCIATION_TTL = 3600.0
-"""Someone's permission on a repository is looked up at most once an hour."""
 
 
 class MissingCredentials(RuntimeError):
@@ -40,8 +36,8 @@ class AppContext:
     pool: Executor
     learning: LearningService
     pull_locks: PullRequestLocks
+    trust: Trust
     metrics: Metrics = field(default_factory=Metrics)
-    associations: TTLCache[tuple[str, str], str] = field(default_factory=lambda: TTLCache(10_000, ASSOCIATION_TTL))
     _bot_login: str | None = None
 
     async def github(self, installation_id: int) -> GitHubClient:
@@ -73,16 +69,6 @@ class AppContext:
                 self._bot_login = f"{app['slug']}[bot]"
             self.learning.ignored_actors = frozenset({self._bot_login})
         return self._bot_login
-
-    async def association(self, gh: GitHubClient, repository: str, login: str, is_bot: bool) -> str:
-        """How far to trust someone's feedback on a repository (looked up once an hour)."""
-        if is_bot or login.endswith("[bot]"):
-            return "BOT"
-        key = (repository, login)
-        found = self.associations.get(key)
-        if found is None:
-            found = self.associations[key] = await github_feedback.association(gh, repository, login)
-        return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,7 @@ async def on_reply(event: sansio.Event, *, context: AppContext, job: Job) -> Non
     if row is None:
         return
     actor = author.login
-    association = await context.association(gh, repository, actor, False)  # permission, not org membership
+    association = await context.trust.association(gh, repository, actor)
     if command.verb == "explain":
         retry = job.attempt > 1
         await _explain(context, gh, row, int(parent_id), actor=actor, association=association, retry=retry)
@@ -75,7 +75,7 @@ async def on_pull_request_comment(event: sansio.Event, *, context: AppContext, j
                 command.rule,
                 pull_number=job.envelope.pull_number,
                 actor=actor,
-                association=await context.association(gh, repository, actor, False),
+                association=await context.trust.association(gh, repository, actor),
                 signal=command.verb,
                 source="webhook",
             )
@@ -99,7 +99,7 @@ async def on_thread(event: sansio.Event, *, context: AppContext, job: Job) -> No
         if row is None:
             return
         gh = await context.github(job.envelope.installation_id)
-        association = await context.association(gh, repository, sender.login, False)
+        association = await context.trust.association(gh, repository, sender.login)
         signal = NewSignal.on_finding(
             row, actor=sender.login, association=association, signal=data["action"], source="webhook"
         )

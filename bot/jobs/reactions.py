@@ -112,7 +112,7 @@ class _PullPoll:
     async def signal(
         self, row: ReviewComment, actor: str, is_bot: bool, *, kind: str, content: str, at: datetime
     ) -> NewSignal:
-        association = await self.context.association(self.gh, row.repository, actor, is_bot)
+        association = await self.context.trust.association(self.gh, row.repository, actor, is_bot=is_bot)
         return NewSignal.on_finding(
             row, actor=actor, association=association, signal=kind, source="poll", occurred_at=at, content=content
         )

@@ -16,6 +16,7 @@ from aiohttp.typedefs import Handler
 from bot.context import AppContext
 from bot.engine.pool import make_pool
 from bot.github.auth import AppAuth
+from bot.github.trust import Trust
 from bot.jobs.attempts import Attempts
 from bot.jobs.deliveries import abandon_delivery, process_delivery
 from bot.jobs.queues import make_queue
@@ -78,6 +79,7 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
         learning=learning,
         metrics=metrics,
         pull_locks=PullRequestLocks(database),
+        trust=Trust(),
     )
     attempts = Attempts(database, partial(_work, context), partial(abandon_delivery, context), metrics)
     runner = make_queue(attempts, scheduled_work(context), concurrency=settings.job_concurrency, metrics=metrics)
