@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
@@ -15,9 +14,7 @@ from bot.github.webhooks import Envelope
 from bot.learning.service import LearningService
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.store import feedback
 from bot.store.db import Database
-from bot.store.feedback import NewSignal
 from bot.store.pull_locks import PullRequestLocks
 
 
@@ -46,16 +43,6 @@ class AppContext:
         if self.auth is None:
             raise MissingCredentials("GITHUB_APP_ID and GITHUB_PRIVATE_KEY(_PATH) are needed to act on GitHub")
         return self.auth.installation_client(installation_id)
-
-    async def record_feedback(self, signals: Sequence[NewSignal]) -> None:
-        """Append signals to the feedback log, counting them."""
-        await feedback.append(self.database, signals)
-        self.count_feedback(signals)
-
-    def count_feedback(self, signals: Sequence[NewSignal]) -> None:
-        """Count signals recorded elsewhere (a poll records reactions with its state, in one transaction)."""
-        for signal in signals:
-            self.metrics.feedback.labels(signal.signal, signal.source).inc()
 
     async def bot_login(self) -> str:
         """The App's own account (`slug[bot]`): its comments are Toasty's, its reactions never count."""

@@ -6,6 +6,7 @@ import logging
 
 from bot.context import AppContext
 from bot.engine import PullRequestGrade
+from bot.feedback import record_feedback
 from bot.grading.ref import PullRequestRef
 from bot.store import gradings
 from bot.store.feedback import NewSignal
@@ -28,5 +29,5 @@ async def record_fixes(context: AppContext, pull: PullRequestRef, grade: PullReq
         if row.fingerprint in commented and author is not None
     ]
     if signals:
-        await context.record_feedback(signals)
+        await record_feedback(context.database, context.metrics, signals)
         log.info("%d commented finding(s) fixed on %s#%s", len(signals), pull.repository, pull.number)

@@ -14,6 +14,7 @@ from bot.engine.config import is_rule_id
 from bot.engine.grader import known_rules
 from bot.engine.rules import format_number
 from bot.engine.strategy import Strategy, parse_strategy
+from bot.feedback import record_feedback
 from bot.github import feedback as github_feedback
 from bot.github.client import GitHubClient
 from bot.github.reviews import comments_by
@@ -52,7 +53,7 @@ async def on_reply(event: sansio.Event, *, context: AppContext, job: Job) -> Non
     rule = _rule(command, row.rule)
     if rule is None:
         return
-    await context.record_feedback([_signal(row, command, rule, actor, association)])
+    await record_feedback(context.database, context.metrics, [_signal(row, command, rule, actor, association)])
     log.info("%s by %s on %s (%s)", command.verb, actor, repository, rule)
 
 
@@ -68,19 +69,16 @@ async def on_pull_request_comment(event: sansio.Event, *, context: AppContext, j
         return
     repository, actor = job.envelope.repository_name, author.login
     gh = await context.github(job.envelope.installation_id)
-    await context.record_feedback(
-        [
-            NewSignal.on_rule(
-                repository,
-                command.rule,
-                pull_number=job.envelope.pull_number,
-                actor=actor,
-                association=await context.trust.association(gh, repository, actor),
-                signal=command.verb,
-                source="webhook",
-            )
-        ],
+    signal = NewSignal.on_rule(
+        repository,
+        command.rule,
+        pull_number=job.envelope.pull_number,
+        actor=actor,
+        association=await context.trust.association(gh, repository, actor),
+        signal=command.verb,
+        source="webhook",
     )
+    await record_feedback(context.database, context.metrics, [signal])
 
 
 @routes.on("pull_request_review_thread", "resolved", "unresolved")
@@ -103,7 +101,7 @@ async def on_thread(event: sansio.Event, *, context: AppContext, job: Job) -> No
         signal = NewSignal.on_finding(
             row, actor=sender.login, association=association, signal=data["action"], source="webhook"
         )
-        await context.record_feedback([signal])
+        await record_feedback(context.database, context.metrics, [signal])
         return
 
 
@@ -172,20 +170,17 @@ async def _explain(
         return
     if not (retry and await _already_answered(context, gh, row, comment_id)):
         await github_feedback.reply(gh, row.repository, row.pull_number, comment_id, await _explanation(context, row))
-    await context.record_feedback(
-        [
-            NewSignal.on_rule(
-                row.repository,
-                row.rule,
-                pull_number=row.pull_number,
-                comment_id=comment_id,
-                actor=actor,
-                association=association,
-                signal="explain",
-                source="webhook",
-            )
-        ],
+    signal = NewSignal.on_rule(
+        row.repository,
+        row.rule,
+        pull_number=row.pull_number,
+        comment_id=comment_id,
+        actor=actor,
+        association=association,
+        signal="explain",
+        source="webhook",
     )
+    await record_feedback(context.database, context.metrics, [signal])
 
 
 async def _already_answered(context: AppContext, gh: GitHubClient, row: ReviewComment, comment_id: int) -> bool:

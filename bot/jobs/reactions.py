@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.context import AppContext
+from bot.feedback import record_feedback
 from bot.github import feedback as github_feedback
 from bot.github.client import GitHubClient, RetryLater
 from bot.report.ownership import toasty_marker
 from bot.store import feedback
-from bot.store.feedback import NewSignal, PollTarget
+from bot.store.feedback import NewSignal, PollTarget, ReactionState
 from bot.store.models import ReviewComment, utcnow
 
 log = logging.getLogger(__name__)
@@ -105,8 +106,8 @@ class _PullPoll:
             )
         for login, content in sorted(before - present):
             signals.append(await self.signal(row, login, False, kind="reaction_removed", content=content, at=utcnow()))
-        await feedback.record_reaction_changes(self.context.database, comment_id, present, signals, rollup)
-        self.context.count_feedback(signals)
+        state = ReactionState(comment_id, frozenset(present), rollup)
+        await record_feedback(self.context.database, self.context.metrics, signals, state)
         return len(signals)
 
     async def signal(

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.engine import ChangedFile, ConfigError, DiffError, grade_change, load_config, parse_diff
 from bot.engine.strategy import resolve_strategy
+from bot.feedback import record_feedback
 from bot.learning.learner import CollectivePriors
 from bot.store import analytics, feedback
 from bot.store.feedback import LogQuery, NewSignal
@@ -99,8 +100,8 @@ async def reset_strategy(request: web.Request) -> web.Response:
     rule = _query(request, ResetQuery).rule
     await _require_installed(request, repository)
     context = request.app[CONTEXT]
-    signal = await feedback.reset_strategy(context.database, repository, rule, actor=_actor(principal), source="api")
-    context.count_feedback([signal])
+    signal = NewSignal.reset(repository, rule, actor=_actor(principal), source="api")
+    await record_feedback(context.database, context.metrics, [signal])
     context.learning.forget(repository)
     return _answer(ResetAnswer(repository=repository, reset=rule or "*"))
 
@@ -160,7 +161,8 @@ async def post_feedback(request: web.Request) -> web.Response:
         )
         for entry in entries
     ]
-    await request.app[CONTEXT].record_feedback(signals)
+    context = request.app[CONTEXT]
+    await record_feedback(context.database, context.metrics, signals)
     return _answer(Recorded(recorded=len(signals)), status=201)
 
 
