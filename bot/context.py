@@ -1,13 +1,14 @@
-"""The App's long-lived dependencies, built once at start and handed to handlers (never module globals)."""
+"""What handlers are handed (never module globals): the App's long-lived services, plain objects built once at
+start, and the context of one delivery, built once when it is dispatched. Neither has behaviour of its own: each
+behaviour belongs to one of the services (the pull-request locks, trust, learning…) or to a module of its own."""
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import aiohttp
-
-from bot.github.auth import AppAuth
+from bot.github.auth import GitHubApp
 from bot.github.client import GitHubClient
 from bot.github.trust import Trust
 from bot.github.webhooks import Envelope
@@ -17,54 +18,64 @@ from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.pull_locks import PullRequestLocks
 
+_log = logging.getLogger("bot.delivery")
+
 
 class MissingCredentials(RuntimeError):
     """The App was started without GITHUB_APP_ID and a private key, so it cannot act on GitHub."""
 
 
-@dataclass
-class AppContext:
-    """Settings, database, GitHub access and the analysis pool: what every job needs."""
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What lives as long as the App and every delivery shares (GitHub's HTTP session is held by `github.auth`)."""
 
     settings: Settings
     database: Database
-    session: aiohttp.ClientSession
-    auth: AppAuth | None
+    github: GitHubApp | None
+    """None when the App was started without credentials: it records deliveries and acts on none."""
     pool: Executor
     learning: LearningService
+    metrics: Metrics
     pull_locks: PullRequestLocks
     trust: Trust
-    metrics: Metrics = field(default_factory=Metrics)
-    _bot_login: str | None = None
-
-    async def github(self, installation_id: int) -> GitHubClient:
-        """An installation client (its token, asked for at its first request, cached until a minute before it
-        expires)."""
-        if self.auth is None:
-            raise MissingCredentials("GITHUB_APP_ID and GITHUB_PRIVATE_KEY(_PATH) are needed to act on GitHub")
-        return self.auth.installation_client(installation_id)
-
-    async def bot_login(self) -> str:
-        """The App's own account (`slug[bot]`): its comments are Toasty's, its reactions never count."""
-        if self._bot_login is None:
-            if self.settings.bot_login:
-                self._bot_login = self.settings.bot_login
-            else:
-                if self.auth is None:
-                    raise MissingCredentials("the App's login is unknown without its credentials (or TOASTY_BOT_LOGIN)")
-                app = await self.auth.app_client().getitem("/app")
-                self._bot_login = f"{app['slug']}[bot]"
-            self.learning.ignored_actors = frozenset({self._bot_login})
-        return self._bot_login
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """The delivery a handler runs for, its shared fields typed, and which attempt this is (a retry checks what an
-    earlier one left).
+    """The delivery a handler runs for, and which attempt this is (a retry checks what an earlier one left).
 
     Whether to try again is not the handler's call: it raises, and the runner's retry policy decides."""
 
     delivery_id: str
     attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryContext:
+    """What one delivery's handlers need: its job, its shared fields typed, the GitHub client of its installation
+    (which asks GitHub for nothing until used), the App's own account, and a logger carrying the delivery id."""
+
+    job: Job
     envelope: Envelope
+    gh: GitHubClient
+    bot_login: str
+    log: logging.LoggerAdapter[logging.Logger]
+
+
+def github_app(services: Services) -> GitHubApp:
+    """The App's credentials and account, for work that acts on GitHub."""
+    if services.github is None:
+        raise MissingCredentials("GITHUB_APP_ID and GITHUB_PRIVATE_KEY(_PATH) are needed to act on GitHub")
+    return services.github
+
+
+def delivery_context(services: Services, job: Job, envelope: Envelope) -> DeliveryContext:
+    """The context of one delivery, built once when it is dispatched."""
+    app = github_app(services)
+    return DeliveryContext(
+        job=job,
+        envelope=envelope,
+        gh=app.auth.installation_client(envelope.installation_id),
+        bot_login=app.login,
+        log=logging.LoggerAdapter(_log, {"delivery": job.delivery_id}),
+    )

@@ -114,5 +114,20 @@ class AppAuth:
         return await self.installation_token(installation_id)
 
 
+@dataclass(frozen=True, slots=True)
+class GitHubApp:
+    """The App as GitHub knows it: the credentials it acts with, and its own account (`slug[bot]`), the author of
+    its comments, whose reactions never count."""
+
+    auth: AppAuth
+    login: str
+
+
+async def app_login(auth: AppAuth) -> str:
+    """The App's own account, as GitHub names it (GET /app): asked once, when the App starts."""
+    app = await auth.app_client().getitem("/app")
+    return f"{app['slug']}[bot]"
+
+
 def _token_expiry(_key: int, token: _Token, _now: float) -> float:
     return token.expires_monotonic - TOKEN_MARGIN

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.commenting import Commentable, CommentTarget, choose_comments
-from bot.context import AppContext
+from bot.context import DeliveryContext, Services
 from bot.engine import PullRequestGrade, Strategy
-from bot.github.client import GitHubClient
 from bot.github.reviews import post_review, toasty_fingerprints
 from bot.grading.ref import PullRequestRef
 from bot.report.comment import CHECK_RUN_REST, render_review_body
@@ -16,8 +15,8 @@ from bot.store.gradings import PlannedComment
 
 
 async def review(
-    context: AppContext,
-    gh: GitHubClient,
+    services: Services,
+    context: DeliveryContext,
     pull: PullRequestRef,
     grade: PullRequestGrade,
     *,
@@ -25,15 +24,15 @@ async def review(
     commentable: Mapping[str, Commentable],
 ) -> int:
     """Post one review with the new comments worth posting; returns how many were posted (found posted too)."""
-    settled = await _settle_pending(context, gh, pull)
-    already = await gradings.commented_fingerprints(context.database, pull.key)
+    settled = await _settle_pending(services, context, pull)
+    already = await gradings.commented_fingerprints(services.database, pull.key)
     targets = choose_comments(grade, commentable, already, strategy, seed=pull.head_sha)
     if not targets:
         return settled
-    await gradings.add_pending(context.database, pull.key, pull.head_sha, _planned(targets))
+    await gradings.add_pending(services.database, pull.key, pull.head_sha, _planned(targets))
     findings = len(grade.visible_findings)
     result = await post_review(
-        gh,
+        context.gh,
         pull.repository,
         pull.number,
         commit_id=pull.head_sha,
@@ -41,9 +40,11 @@ async def review(
         targets=targets,
     )
     await gradings.mark_comments(
-        context.database, pull.key, [t.finding.fingerprint for t in result.posted], "posted", result.review_id
+        services.database, pull.key, [t.finding.fingerprint for t in result.posted], "posted", result.review_id
     )
-    await gradings.mark_comments(context.database, pull.key, [t.finding.fingerprint for t in result.dropped], "dropped")
+    await gradings.mark_comments(
+        services.database, pull.key, [t.finding.fingerprint for t in result.dropped], "dropped"
+    )
     return settled + len(result.posted)
 
 
@@ -51,14 +52,14 @@ def _planned(targets: Sequence[CommentTarget]) -> list[PlannedComment]:
     return [PlannedComment(t.finding, t.path, t.line, t.exploring) for t in targets]
 
 
-async def _settle_pending(context: AppContext, gh: GitHubClient, pull: PullRequestRef) -> int:
+async def _settle_pending(services: Services, context: DeliveryContext, pull: PullRequestRef) -> int:
     """After a crash between writing comments down and hearing GitHub's answer, ask GitHub what the App posted; returns
     how many of the comments it has."""
-    pending = await gradings.pending_comments(context.database, pull.key, pull.head_sha)
+    pending = await gradings.pending_comments(services.database, pull.key, pull.head_sha)
     if not pending:
         return 0
-    posted = await toasty_fingerprints(gh, pull.repository, pull.number, await context.bot_login())
+    posted = await toasty_fingerprints(context.gh, pull.repository, pull.number, context.bot_login)
     waiting = {row.fingerprint for row in pending}
-    await gradings.mark_comments(context.database, pull.key, waiting & posted, "posted")
-    await gradings.mark_comments(context.database, pull.key, waiting - posted, "dropped")
+    await gradings.mark_comments(services.database, pull.key, waiting & posted, "posted")
+    await gradings.mark_comments(services.database, pull.key, waiting - posted, "dropped")
     return len(waiting & posted)
