@@ -3,7 +3,8 @@
 GitHub requests, in order: create the check run; list the changed files (100 a page); fetch the configuration
 and the contents in GraphQL batches (the first also says whether a newer commit superseded this one); complete
 the check run with every annotation (50 per request); post one review. Nothing else, unless a crash or an
-unanswered POST forces a check of what GitHub already has."""
+unanswered POST forces a check of what GitHub already has. The review is chosen once and kept with the grading:
+a retry after it failed posts what GitHub lacks of it, and reads no file again."""
 
 from __future__ import annotations
 
@@ -37,13 +38,15 @@ async def _grade(services: Services, context: DeliveryContext, pull: PullRequest
         return
     grading = await gradings.start(database, pull.new_grading(), context.job.delivery_id)
     if grading.status == "completed":  # the check run says it all; only the review failed
-        await _review_again(services, context, pull, grading.id, grading.comments or 0)
+        posted = await review.review_again(services, context, pull, grading)
+        await gradings.set_comment_count(database, grading.id, (grading.comments or 0) + posted)
         return
     check_run_id = grading.check_run_id
     if check_run_id is None:
         check_run_id = await checkrun.open_check_run(gh, pull, context.job)
         await gradings.set_check_run(database, grading.id, check_run_id)
     run = checkrun.CheckRun(database, gh, pull, grading.id, check_run_id)
+    settled = await review.settle_pending(services, context, pull)  # an earlier grading of this commit crashed
     try:
         files = await contents.list_files(gh, pull.repository, pull.number)
         grade, strategy, commentable = await reading.grade_files(services, gh, pull, files)
@@ -59,9 +62,11 @@ async def _grade(services: Services, context: DeliveryContext, pull: PullRequest
         await checkrun.report_superseded(run, newer.newer_sha)
         return
     await records.record_fixes(services, context, pull, grade)
-    await gradings.complete(database, grading.id, grade, conclusion)
-    posted = await review.review(services, context, pull, grade, strategy=strategy, commentable=commentable)
-    await gradings.set_comment_count(database, grading.id, posted)
+    already = await gradings.commented_fingerprints(database, pull.key)
+    planned = review.plan_review(grade, commentable, already, strategy, seed=pull.head_sha)
+    await gradings.complete(database, grading.id, grade, conclusion, review=planned)
+    posted = await review.post_planned(services, context, pull, planned, planned.comments)
+    await gradings.set_comment_count(database, grading.id, settled + posted)
 
 
 async def abandon_gradings(services: Services, delivery_id: str, reason: str) -> None:
@@ -77,16 +82,3 @@ async def abandon_gradings(services: Services, delivery_id: str, reason: str) ->
                 await checks.complete(gh, grading.repository, check_run_id, "neutral", checkrun.given_up_output(reason))
         await gradings.complete(services.database, grading.id, None, "neutral", error=reason)
         log.warning("grading %s#%s at %s given up", grading.repository, grading.pull_number, grading.head_sha)
-
-
-async def _review_again(
-    services: Services, context: DeliveryContext, pull: PullRequestRef, grading_id: int, had: int
-) -> None:
-    """A retry after the review step failed: grade again (no check run) and post only what GitHub lacks."""
-    files = await contents.list_files(context.gh, pull.repository, pull.number)
-    try:
-        grade, strategy, commentable = await reading.grade_files(services, context.gh, pull, files)
-    except (ConfigError, Superseded):
-        return  # the config or the head changed since the check run was completed; nothing sensible to review
-    posted = await review.review(services, context, pull, grade, strategy=strategy, commentable=commentable)
-    await gradings.set_comment_count(services.database, grading_id, had + posted)

@@ -247,6 +247,44 @@ async def test_a_review_lost_to_a_502_is_posted_by_the_retry(fake_github: FakeGi
     assert len(pull.repo.check_runs) == 1
 
 
+async def test_a_retry_after_the_review_failed_posts_the_kept_review_without_grading_again(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.server_error_next("pulls/create-review", status=502)
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    (run,) = pull.repo.check_runs.values()
+    assert (run.status, len(pull.reviews)) == ("completed", 0)
+    first_attempt = len(fake_github.requests())
+    assert (await retry_now(toasty)).state == "done"
+    retried = [r.operation_id for r in fake_github.requests()[first_attempt:]]
+    assert retried == ["pulls/list-review-comments", "pulls/create-review"]  # what GitHub has, then the rest
+    assert fake_github.count("pulls/list-files") == 1
+    (review,) = pull.reviews.values()
+    assert "2 comments on what this push made worse" in review.body
+    assert sorted(c.line for c in pull.review_comments.values()) == [8, 13]
+    async with toasty.database.session() as session:
+        (grading,) = (await session.scalars(select(Grading))).all()
+        assert {row.status for row in await session.scalars(select(ReviewComment))} == {"posted"}
+    assert grading.comments == 2
+    assert grading.review is not None
+    for code in ("subprocess.run(command, shell=True)", "eval(expression)", "Evaluate user input"):
+        assert code not in grading.review  # what the review needs (findings, lines, messages), never the code
+
+
+async def test_a_retry_after_a_review_github_created_posts_nothing_and_reads_nothing_again(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.server_error_after_next("pulls/create-review", status=502)
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    first_attempt = len(fake_github.requests())
+    assert (await retry_now(toasty)).state == "done"
+    assert [r.operation_id for r in fake_github.requests()[first_attempt:]] == ["pulls/list-review-comments"]
+    assert len(pull.reviews) == 1
+    assert len(pull.review_comments) == 2
+
+
 async def test_one_delivery_grading_two_pull_requests_keeps_their_gradings_apart(toasty: RunningApp) -> None:
     first = NewGrading("octo/demo", 1, "a" * 40, "b" * 40, 1)
     second = NewGrading("octo/demo", 2, "a" * 40, "b" * 40, 1)
