@@ -3,7 +3,9 @@ are sent, settled after a crash, and posted by a retry from what was kept (never
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Mapping, Sequence
+from datetime import timedelta
 
 from bot.commenting import Commentable, CommentTarget, choose_comments
 from bot.context import DeliveryContext, Services
@@ -13,7 +15,11 @@ from bot.grading.ref import PullRequestRef
 from bot.report.comment import CHECK_RUN_REST, render_review_body
 from bot.store import gradings
 from bot.store.gradings import PlannedComment, PlannedReview
-from bot.store.models import Grading
+from bot.store.models import Grading, utcnow
+
+GITHUB_PROCESSING_LIMIT = timedelta(seconds=10)
+"""GitHub ends a request it has worked on for 10 seconds: a review sent longer ago than that is on GitHub, or will
+never be (https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api#timeouts)."""
 
 
 def plan_review(
@@ -79,8 +85,16 @@ async def settle_pending(services: Services, context: DeliveryContext, pull: Pul
     pending = await gradings.pending_comments(services.database, pull.key, pull.head_sha)
     if not pending:
         return 0
-    posted = await toasty_fingerprints(context.gh, pull.repository, pull.number, context.bot_login)
     waiting = {row.fingerprint for row in pending}
-    await gradings.mark_comments(services.database, pull.key, waiting & posted, "posted")
+    posted = waiting & await _posted(context, pull)
+    settled_at = max(row.pending_since or row.created_at for row in pending) + GITHUB_PROCESSING_LIMIT
+    if posted != waiting and utcnow() < settled_at:  # the review of a process that just died may still be coming
+        await asyncio.sleep((settled_at - utcnow()).total_seconds())
+        posted = waiting & await _posted(context, pull)
+    await gradings.mark_comments(services.database, pull.key, posted, "posted")
     await gradings.mark_comments(services.database, pull.key, waiting - posted, "dropped")
-    return len(waiting & posted)
+    return len(posted)
+
+
+async def _posted(context: DeliveryContext, pull: PullRequestRef) -> set[str]:
+    return await toasty_fingerprints(context.gh, pull.repository, pull.number, context.bot_login)

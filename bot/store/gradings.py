@@ -241,6 +241,7 @@ async def add_pending(database: Database, pull: PullKey, commit_id: str, comment
                 session.add(_comment_row(pull, commit_id, planned))
             elif existing.status == "dropped":
                 existing.status, existing.commit_id, existing.line = "pending", commit_id, planned.line
+                existing.pending_since = utcnow()
 
 
 def _comment_row(pull: PullKey, commit_id: str, planned: PlannedComment) -> ReviewComment:
@@ -258,6 +259,7 @@ def _comment_row(pull: PullKey, commit_id: str, planned: PlannedComment) -> Revi
         status="pending",
         probe=planned.exploring,
         created_at=utcnow(),
+        pending_since=utcnow(),
     )
 
 

@@ -188,6 +188,8 @@ class ReviewComment(Base):
     probe: Mapped[bool] = mapped_column(default=False)
     """An exploration comment: Toasty asking whether a rule it would stay quiet about is wanted."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When it was last written down to be sent: GitHub may still be posting it a few seconds later."""
 
     __table_args__ = (UniqueConstraint("repository", "pull_number", "fingerprint"),)
 

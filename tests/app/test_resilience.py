@@ -206,10 +206,14 @@ async def test_installation_tokens_are_cached_and_renewed_when_github_revokes_th
 
 
 async def retry_now(toasty: RunningApp, event: str = "pull_request") -> Delivery:
-    """The delivery was rescheduled: run it again at once instead of waiting out its delay."""
+    """The delivery was rescheduled: run it again at once instead of waiting out its delay (the comments it left
+    pending are as old as they would be by then)."""
     async with toasty.database.session() as session:
         (row,) = (await session.scalars(select(Delivery).where(Delivery.event == event))).all()
+        skipped = row.not_before - utcnow() if row.not_before is not None else timedelta(0)
         await session.execute(update(Delivery).where(Delivery.id == row.id).values(not_before=None))
+        for comment in await session.scalars(select(ReviewComment).where(ReviewComment.status == "pending")):
+            comment.pending_since = (comment.pending_since or comment.created_at) - skipped
     await toasty.app[RUNNER].run_now(row.id)
     await toasty.settle()
     found = await deliveries.get(toasty.database, row.id)
@@ -342,8 +346,10 @@ async def test_a_marker_pasted_by_someone_else_does_not_count_as_posted(
     # The review's answer was lost and GitHub holds only a stranger's copies of Toasty's comments, markers included.
     for comment in pull.review_comments.values():
         comment.user = fake_github.state.user("mallory")
-    async with toasty.database.session() as session:
-        await session.execute(update(ReviewComment).values(status="pending"))
+    async with toasty.database.session() as session:  # a minute ago: GitHub has long finished with that review
+        await session.execute(
+            update(ReviewComment).values(status="pending", pending_since=utcnow() - timedelta(minutes=1))
+        )
     rerun = fake_github.webhook("check_suite", "rerequested.payload", pull=pull)
     assert (await fake_github.deliver(rerun, toasty.webhook_url)).status_code == 202
     await toasty.settle()

@@ -1,4 +1,5 @@
-"""the review a grading chose, kept with it, so a retry posts it without grading again
+"""the review a grading chose, kept with it, so a retry posts it without grading again; when each comment was last
+written down to be sent
 
 Revision ID: 0007
 Revises: 0006
@@ -19,8 +20,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("gradings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("review", sa.Text(), nullable=True))
+    with op.batch_alter_table("review_comments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("pending_since", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("review_comments", schema=None) as batch_op:
+        batch_op.drop_column("pending_since")
     with op.batch_alter_table("gradings", schema=None) as batch_op:
         batch_op.drop_column("review")
