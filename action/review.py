@@ -75,7 +75,9 @@ async def review(
         result = await post_review(
             send,
             commit_id=pull.head_sha,
-            body_for=lambda comments: render_review_body(grade, comments, findings, elsewhere=ELSEWHERE),
+            body_for=lambda comments: render_review_body(
+                grade.grade, grade.score, comments, findings, elsewhere=ELSEWHERE
+            ),
             targets=targets,
         )
     except GitHubError as error:

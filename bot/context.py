@@ -1,119 +1,81 @@
-"""The App's long-lived dependencies, built once at start and handed to handlers (never module globals)."""
+"""What handlers are handed (never module globals): the App's long-lived services, plain objects built once at
+start, and the context of one delivery, built once when it is dispatched. Neither has behaviour of its own: each
+behaviour belongs to one of the services (the pull-request locks, trust, learning…) or to a module of its own."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Sequence
+import logging
 from concurrent.futures import Executor
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import aiohttp
-from cachetools import TTLCache
-
-from bot.github import feedback as github_feedback
-from bot.github.auth import AppAuth
+from bot.github.auth import GitHubApp
 from bot.github.client import GitHubClient
+from bot.github.trust import Trust
 from bot.github.webhooks import Envelope
 from bot.learning.service import LearningService
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.store import feedback
 from bot.store.db import Database
-from bot.store.feedback import NewSignal
+from bot.store.pull_locks import PullRequestLocks
 
-ASSOCIATION_TTL = 3600.0
-"""Someone's permission on a repository is looked up at most once an hour."""
+_log = logging.getLogger("bot.delivery")
 
 
 class MissingCredentials(RuntimeError):
     """The App was started without GITHUB_APP_ID and a private key, so it cannot act on GitHub."""
 
 
-@dataclass
-class _SharedLock:
-    """A lock and how many jobs hold or await it."""
-
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    users: int = 0
-
-
-@dataclass
-class AppContext:
-    """Settings, database, GitHub access and the analysis pool: what every job needs."""
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What lives as long as the App and every delivery shares (GitHub's HTTP session is held by `github.auth`)."""
 
     settings: Settings
     database: Database
-    session: aiohttp.ClientSession
-    auth: AppAuth | None
+    github: GitHubApp | None
+    """None when the App was started without credentials: it records deliveries and acts on none."""
     pool: Executor
     learning: LearningService
-    metrics: Metrics = field(default_factory=Metrics)
-    pull_locks: dict[tuple[str, int], _SharedLock] = field(default_factory=dict)
-    associations: TTLCache[tuple[str, str], str] = field(default_factory=lambda: TTLCache(10_000, ASSOCIATION_TTL))
-    _bot_login: str | None = None
-
-    @asynccontextmanager
-    async def pull_lock(self, repository: str, number: int) -> AsyncIterator[None]:
-        """One grading of a pull request at a time, across replicas too; the entry goes once nobody holds it."""
-        key = (repository, number)
-        shared = self.pull_locks.setdefault(key, _SharedLock())
-        shared.users += 1
-        try:
-            async with shared.lock, self.database.locked(f"pull:{repository}#{number}"):
-                yield
-        finally:
-            shared.users -= 1
-            if not shared.users:
-                del self.pull_locks[key]
-
-    async def github(self, installation_id: int) -> GitHubClient:
-        """An installation client (its token cached until a minute before it expires)."""
-        if self.auth is None:
-            raise MissingCredentials("GITHUB_APP_ID and GITHUB_PRIVATE_KEY(_PATH) are needed to act on GitHub")
-        return await self.auth.installation_client(installation_id)
-
-    async def record_feedback(self, signals: Sequence[NewSignal]) -> None:
-        """Append signals to the feedback log, counting them."""
-        await feedback.append(self.database, signals)
-        self.count_feedback(signals)
-
-    def count_feedback(self, signals: Sequence[NewSignal]) -> None:
-        """Count signals recorded elsewhere (a poll records reactions with its state, in one transaction)."""
-        for signal in signals:
-            self.metrics.feedback.labels(signal.signal, signal.source).inc()
-
-    async def bot_login(self) -> str:
-        """The App's own account (`slug[bot]`): its comments are Toasty's, its reactions never count."""
-        if self._bot_login is None:
-            if self.settings.bot_login:
-                self._bot_login = self.settings.bot_login
-            else:
-                if self.auth is None:
-                    raise MissingCredentials("the App's login is unknown without its credentials (or TOASTY_BOT_LOGIN)")
-                app = await self.auth.app_client().getitem("/app")
-                self._bot_login = f"{app['slug']}[bot]"
-            self.learning.ignored_actors = frozenset({self._bot_login})
-        return self._bot_login
-
-    async def association(self, gh: GitHubClient, repository: str, login: str, is_bot: bool) -> str:
-        """How far to trust someone's feedback on a repository (looked up once an hour)."""
-        if is_bot or login.endswith("[bot]"):
-            return "BOT"
-        key = (repository, login)
-        found = self.associations.get(key)
-        if found is None:
-            found = self.associations[key] = await github_feedback.association(gh, repository, login)
-        return found
+    metrics: Metrics
+    pull_locks: PullRequestLocks
+    trust: Trust
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """The delivery a handler runs for, its shared fields typed, and which attempt this is (a retry checks what an
-    earlier one left).
+    """The delivery a handler runs for, and which attempt this is (a retry checks what an earlier one left).
 
     Whether to try again is not the handler's call: it raises, and the runner's retry policy decides."""
 
     delivery_id: str
     attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryContext:
+    """What one delivery's handlers need: its job, its shared fields typed, the GitHub client of its installation
+    (which asks GitHub for nothing until used), the App's own account, and a logger carrying the delivery id."""
+
+    job: Job
     envelope: Envelope
+    gh: GitHubClient
+    bot_login: str
+    log: logging.LoggerAdapter[logging.Logger]
+
+
+def github_app(services: Services) -> GitHubApp:
+    """The App's credentials and account, for work that acts on GitHub."""
+    if services.github is None:
+        raise MissingCredentials("GITHUB_APP_ID and GITHUB_PRIVATE_KEY(_PATH) are needed to act on GitHub")
+    return services.github
+
+
+def delivery_context(services: Services, job: Job, envelope: Envelope) -> DeliveryContext:
+    """The context of one delivery, built once when it is dispatched."""
+    app = github_app(services)
+    return DeliveryContext(
+        job=job,
+        envelope=envelope,
+        gh=app.auth.installation_client(envelope.installation_id),
+        bot_login=app.login,
+        log=logging.LoggerAdapter(_log, {"delivery": job.delivery_id}),
+    )

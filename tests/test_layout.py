@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = [
     {"engine"},
     {"store", "report", "commenting", "git", "commands", "logs", "metrics"},
-    {"learning", "reviewing"},
+    {"learning", "reviewing", "feedback"},
     {"github", "settings"},
     {"context"},
     {"grading"},

@@ -18,7 +18,7 @@ from bot.learning.service import LearningService
 from bot.settings import Settings
 from bot.store import feedback
 from bot.store.db import Database
-from bot.store.feedback import LogQuery
+from bot.store.feedback import LogQuery, NewSignal
 
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 EXIT_USAGE = 2
@@ -128,7 +128,9 @@ async def _export(database: Database, settings: Settings, args: argparse.Namespa
 
 
 async def _reset(database: Database, settings: Settings, args: argparse.Namespace) -> int:
-    await feedback.reset_strategy(database, args.repository, args.rule, actor=f"cli:{getpass.getuser()}", source="cli")
+    await feedback.append(
+        database, [NewSignal.reset(args.repository, args.rule, actor=f"cli:{getpass.getuser()}", source="cli")]
+    )
     what = f"rule {args.rule}" if args.rule else "every rule"
     print(f"Reset {what} for {args.repository}: learning starts again from here (the log keeps the earlier entries).")
     return 0

@@ -94,24 +94,39 @@ class AppAuth:
         """Drop a cached token (GitHub said it is no longer valid)."""
         self.tokens.pop(installation_id, None)
 
-    async def installation_client(self, installation_id: int) -> GitHubClient:
-        """A client for one installation; its writes are serialised with every other client of that installation."""
-
-        async def refresh() -> str:
-            self.forget(installation_id)
-            return await self.installation_token(installation_id)
-
+    def installation_client(self, installation_id: int) -> GitHubClient:
+        """A client for one installation, asking nothing of GitHub until its first request (its token cached for
+        every client of the installation); its writes are serialised with every other client of that installation."""
         return GitHubClient(
             self.session,
             base_url=self.base_url,
             graphql_url=self.graphql_url,
-            oauth_token=await self.installation_token(installation_id),
             cache=self.cache,
             write_lock=self._write_locks[installation_id],
             inline_wait=self.inline_wait,
             observe=partial(self.observe, str(installation_id)) if self.observe else None,
-            refresh_token=refresh,
+            installation_token=partial(self._token, installation_id),
         )
+
+    async def _token(self, installation_id: int, renew: bool) -> str:
+        if renew:
+            self.forget(installation_id)
+        return await self.installation_token(installation_id)
+
+
+@dataclass(frozen=True, slots=True)
+class GitHubApp:
+    """The App as GitHub knows it: the credentials it acts with, and its own account (`slug[bot]`), the author of
+    its comments, whose reactions never count."""
+
+    auth: AppAuth
+    login: str
+
+
+async def app_login(auth: AppAuth) -> str:
+    """The App's own account, as GitHub names it (GET /app): asked once, when the App starts."""
+    app = await auth.app_client().getitem("/app")
+    return f"{app['slug']}[bot]"
 
 
 def _token_expiry(_key: int, token: _Token, _now: float) -> float:

@@ -37,7 +37,9 @@ IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PATCH", "PUT", "DELET
 """Sending these twice leaves GitHub as sending them once (Toasty's PATCHes set a check run's state), except a
 PATCH carrying annotations: GitHub appends those to the ones already there."""
 ResponseObserver = Callable[[str, str, int, Mapping[str, str]], None]
-TokenRefresher = Callable[[], Awaitable[str]]
+InstallationToken = Callable[[bool], Awaitable[str]]
+"""An installation's token, asked for at each request (cached by whoever gives it); a new one when `renew` is true:
+GitHub revoked the one in use."""
 
 
 class RetryLater(Exception):
@@ -77,12 +79,12 @@ class GitHubClient(GitHubAPI):
         write_lock: asyncio.Lock | None = None,
         inline_wait: float = 10.0,
         observe: ResponseObserver | None = None,
-        refresh_token: TokenRefresher | None = None,
+        installation_token: InstallationToken | None = None,
     ) -> None:
         super().__init__(session, USER_AGENT, oauth_token=oauth_token, cache=cache, base_url=base_url)
         self.graphql_url = graphql_url
         self._jwt = jwt
-        self._refresh_token = refresh_token
+        self._installation_token = installation_token
         self._write_lock = write_lock
         self._inline_wait = inline_wait
         self._observe = observe
@@ -93,6 +95,8 @@ class GitHubClient(GitHubAPI):
         request_headers = dict(headers)
         if self._jwt is not None:
             request_headers["authorization"] = f"Bearer {self._jwt}"
+        elif self._installation_token is not None:
+            request_headers["authorization"] = f"token {await self._installation_token(False)}"
         refreshed = False
         repeatable = self._repeatable(method, url, body)
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -108,10 +112,9 @@ class GitHubClient(GitHubAPI):
                 continue
             if self._observe is not None:
                 self._observe(method, url, status, response_headers)
-            if status == 401 and self._refresh_token is not None and not refreshed:
+            if status == 401 and self._installation_token is not None and not refreshed:
                 # An installation token revoked before its time: fetch a new one and try once more.
-                self.oauth_token = await self._refresh_token()
-                request_headers["authorization"] = f"token {self.oauth_token}"
+                request_headers["authorization"] = f"token {await self._installation_token(True)}"
                 refreshed = True
                 continue
             if status >= 500:

@@ -1,4 +1,4 @@
-"""Reading what people did with Toasty's comments: review comments with reaction roll-ups, reactions, permissions."""
+"""Reading what people did with Toasty's comments: review comments with reaction roll-ups, reactions, replies."""
 
 from __future__ import annotations
 
@@ -6,13 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gidgethub import BadRequest
-
 from bot.github.client import GitHubClient
 
 PAGE_SIZE = 100
 _ROLLUP_KEYS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes")
-_FULL_TRUST_ROLES = frozenset(("admin", "maintain", "write"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,22 +79,6 @@ async def reactions(gh: GitHubClient, repository: str, comment_id: int) -> list[
             )
         )
     return found
-
-
-async def association(gh: GitHubClient, repository: str, login: str) -> str:
-    """How much of the team someone is, from their permission: write or more counts as a collaborator."""
-    try:
-        answer = await gh.getitem(f"/repos/{repository}/collaborators/{login}/permission")
-    except BadRequest as error:
-        if error.status_code != 404:  # a deleted account ("ghost") or a renamed one: nobody to trust
-            raise
-        return "NONE"
-    role = str(answer.get("role_name") or answer.get("permission") or "none")
-    if role in _FULL_TRUST_ROLES:
-        return "COLLABORATOR"
-    if role == "triage":
-        return "CONTRIBUTOR"
-    return "NONE"
 
 
 async def review_comment(gh: GitHubClient, repository: str, comment_id: int) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""The fields every webhook delivery shares (its action, installation, repository and sender), parsed once into
-types where the delivery comes in, so no handler digs them out of a raw dictionary."""
+"""The fields every webhook delivery shares (its action, installation, repository, sender and the pull request it is
+about), parsed once into types where the delivery comes in, so no handler digs them out of a raw dictionary."""
 
 from __future__ import annotations
 
@@ -50,6 +50,19 @@ class Repository(_Loose):
     default_branch: StrictStr | None = None
 
 
+class PullRequest(_Loose):
+    """The pull request a delivery is about (`pull_request` events, review comments and threads)."""
+
+    number: StrictInt = Field(ge=1, le=MAX_BIGINT)
+
+
+class Issue(_Loose):
+    """The issue a delivery is about; a pull request's conversation is an issue that links its pull request."""
+
+    number: StrictInt = Field(ge=1, le=MAX_BIGINT)
+    pull_request: _Loose | None = None
+
+
 class Envelope(_Loose):
     """What every delivery may carry besides its event's own object."""
 
@@ -57,6 +70,8 @@ class Envelope(_Loose):
     installation: Installation | None = None
     repository: Repository | None = None
     sender: Account | None = None
+    pull_request: PullRequest | None = None
+    issue: Issue | None = None
 
     @property
     def installation_id(self) -> int:
@@ -71,6 +86,20 @@ class Envelope(_Loose):
         if self.repository is None or self.repository.full_name is None:
             raise MissingField("the delivery names no repository")
         return self.repository.full_name
+
+    @property
+    def pull_number(self) -> int:
+        """The pull request the delivery is about: its own, or the one whose conversation an issue comment is in."""
+        if self.pull_request is not None:
+            return self.pull_request.number
+        if self.issue is not None and self.issue.pull_request is not None:
+            return self.issue.number
+        raise MissingField("the delivery names no pull request")
+
+    @property
+    def about_pull_request(self) -> bool:
+        """Whether the delivery names a pull request (an issue comment may be on a plain issue)."""
+        return self.pull_request is not None or (self.issue is not None and self.issue.pull_request is not None)
 
     @property
     def default_branch(self) -> str:

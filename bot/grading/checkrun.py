@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.context import AppContext, Job
+from bot.context import Job
 from bot.engine import ConfigError, PullRequestGrade, Strategy
 from bot.engine.config import CONFIG_PATH
 from bot.github import checks
@@ -14,13 +14,14 @@ from bot.grading.ref import PullRequestRef
 from bot.report.levels import annotation_level, annotation_title
 from bot.report.markdown import render_summary
 from bot.store import gradings
+from bot.store.db import Database
 
 
 @dataclass(frozen=True, slots=True)
 class CheckRun:
-    """One grading in progress: who grades, what, and the check run it reports on."""
+    """One grading in progress: where it is recorded, who reports it, what it grades, and its check run."""
 
-    context: AppContext
+    database: Database
     gh: GitHubClient
     pull: PullRequestRef
     grading_id: int
@@ -72,7 +73,7 @@ async def report_config_error(run: CheckRun, error: ConfigError) -> None:
     )
     output = checks.Output(title=f"{CONFIG_PATH} is invalid", summary=summary[:65_000])
     await checks.complete(run.gh, pull.repository, run.check_run_id, "failure", output)
-    await gradings.complete(run.context.database, run.grading_id, None, "failure", error=str(error))
+    await gradings.complete(run.database, run.grading_id, None, "failure", error=str(error))
 
 
 async def report_superseded(run: CheckRun, newer_sha: str) -> None:
@@ -85,7 +86,7 @@ async def report_superseded(run: CheckRun, newer_sha: str) -> None:
     )
     output = checks.Output(title=f"Superseded by {newer_sha[:7]}", summary=summary)
     await checks.complete(run.gh, pull.repository, run.check_run_id, "neutral", output)
-    await gradings.complete(run.context.database, run.grading_id, None, "neutral", error=f"superseded by {newer_sha}")
+    await gradings.complete(run.database, run.grading_id, None, "neutral", error=f"superseded by {newer_sha}")
 
 
 def given_up_output(reason: str) -> checks.Output:

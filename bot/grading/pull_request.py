@@ -3,17 +3,16 @@
 GitHub requests, in order: create the check run; list the changed files (100 a page); fetch the configuration
 and the contents in GraphQL batches (the first also says whether a newer commit superseded this one); complete
 the check run with every annotation (50 per request); post one review. Nothing else, unless a crash or an
-unanswered POST forces a check of what GitHub already has."""
+unanswered POST forces a check of what GitHub already has. The review is chosen once and kept with the grading:
+a retry after it failed posts what GitHub lacks of it, and reads no file again."""
 
 from __future__ import annotations
 
 import logging
 
-from bot.context import AppContext, Job
+from bot.context import DeliveryContext, Services, github_app
 from bot.engine import ConfigError
 from bot.github import checks, contents
-from bot.github.client import GitHubClient
-from bot.github.contents import PullFile
 from bot.grading import checkrun, reading, records, review
 from bot.grading.ref import PullRequestRef, Superseded
 from bot.learning.explain import summary_section
@@ -23,33 +22,34 @@ from bot.store import gradings
 log = logging.getLogger(__name__)
 
 
-async def grade_pull_request(context: AppContext, pull: PullRequestRef, job: Job) -> None:
+async def grade_pull_request(services: Services, context: DeliveryContext, pull: PullRequestRef) -> None:
     """Grade the pull request's head commit and answer on GitHub; a pull request is graded once at a time, even
     by several replicas (its findings and comments are unique per pull request)."""
-    async with context.pull_lock(pull.repository, pull.number):
-        gh = await context.github(pull.installation_id)
+    async with services.pull_locks.hold(pull.repository, pull.number):
         timer = Timer()
-        await _grade(context, gh, pull, job)
-        context.metrics.grading_seconds.observe(timer.elapsed)
+        await _grade(services, context, pull)
+        services.metrics.grading_seconds.observe(timer.elapsed)
 
 
-async def _grade(context: AppContext, gh: GitHubClient, pull: PullRequestRef, job: Job) -> None:
-    files: list[PullFile] | None = None
+async def _grade(services: Services, context: DeliveryContext, pull: PullRequestRef) -> None:
+    gh, database = context.gh, services.database
     if pull.draft and not await reading.grades_drafts(gh, pull):
-        log.info("draft pull request %s#%s skipped", pull.repository, pull.number)
+        context.log.info("draft pull request %s#%s skipped", pull.repository, pull.number)
         return
-    grading = await gradings.start(context.database, pull.new_grading(), job.delivery_id)
+    grading = await gradings.start(database, pull.new_grading(), context.job.delivery_id)
     if grading.status == "completed":  # the check run says it all; only the review failed
-        await _review_again(context, gh, pull, grading.id, grading.comments or 0)
+        posted = await review.review_again(services, context, pull, grading)
+        await gradings.set_comment_count(database, grading.id, (grading.comments or 0) + posted)
         return
     check_run_id = grading.check_run_id
     if check_run_id is None:
-        check_run_id = await checkrun.open_check_run(gh, pull, job)
-        await gradings.set_check_run(context.database, grading.id, check_run_id)
-    run = checkrun.CheckRun(context, gh, pull, grading.id, check_run_id)
+        check_run_id = await checkrun.open_check_run(gh, pull, context.job)
+        await gradings.set_check_run(database, grading.id, check_run_id)
+    run = checkrun.CheckRun(database, gh, pull, grading.id, check_run_id)
+    settled = await review.settle_pending(services, context, pull)  # an earlier grading of this commit crashed
     try:
         files = await contents.list_files(gh, pull.repository, pull.number)
-        grade, strategy, commentable = await reading.grade_files(context, gh, pull, files)
+        grade, strategy, commentable = await reading.grade_files(services, gh, pull, files)
         conclusion = checkrun.conclusion_of(grade, strategy)
         output = checkrun.output_of(grade, [summary_section(strategy)])
         await checks.complete(
@@ -61,33 +61,24 @@ async def _grade(context: AppContext, gh: GitHubClient, pull: PullRequestRef, jo
     except Superseded as newer:
         await checkrun.report_superseded(run, newer.newer_sha)
         return
-    await records.record_fixes(context, pull, grade)
-    await gradings.complete(context.database, grading.id, grade, conclusion)
-    posted = await review.review(context, gh, pull, grade, strategy=strategy, commentable=commentable)
-    await gradings.set_comment_count(context.database, grading.id, posted)
+    await records.record_fixes(services, context, pull, grade)
+    already = await gradings.commented_fingerprints(database, pull.key)
+    planned = review.plan_review(grade, commentable, already, strategy, seed=pull.head_sha)
+    await gradings.complete(database, grading.id, grade, conclusion, review=planned)
+    posted = await review.post_planned(services, context, pull, planned, planned.comments)
+    await gradings.set_comment_count(database, grading.id, settled + posted)
 
 
-async def abandon_gradings(context: AppContext, delivery_id: str, reason: str) -> None:
+async def abandon_gradings(services: Services, delivery_id: str, reason: str) -> None:
     """The delivery was given up: complete each check run it left in progress (one GitHub created without answering
     included), saying why, so no pull request waits on a grading that will not come."""
-    for grading in await gradings.unfinished(context.database, delivery_id):
+    for grading in await gradings.unfinished(services.database, delivery_id):
         if grading.installation_id is not None:
-            gh = await context.github(grading.installation_id)
+            gh = github_app(services).auth.installation_client(grading.installation_id)
             check_run_id = grading.check_run_id or await checks.find_open(
                 gh, grading.repository, grading.head_sha, delivery_id
             )
             if check_run_id is not None:
                 await checks.complete(gh, grading.repository, check_run_id, "neutral", checkrun.given_up_output(reason))
-        await gradings.complete(context.database, grading.id, None, "neutral", error=reason)
+        await gradings.complete(services.database, grading.id, None, "neutral", error=reason)
         log.warning("grading %s#%s at %s given up", grading.repository, grading.pull_number, grading.head_sha)
-
-
-async def _review_again(context: AppContext, gh: GitHubClient, pull: PullRequestRef, grading_id: int, had: int) -> None:
-    """A retry after the review step failed: grade again (no check run) and post only what GitHub lacks."""
-    files = await contents.list_files(gh, pull.repository, pull.number)
-    try:
-        grade, strategy, commentable = await reading.grade_files(context, gh, pull, files)
-    except (ConfigError, Superseded):
-        return  # the config or the head changed since the check run was completed; nothing sensible to review
-    posted = await review.review(context, gh, pull, grade, strategy=strategy, commentable=commentable)
-    await gradings.set_comment_count(context.database, grading_id, had + posted)

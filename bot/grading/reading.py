@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from typing import Any
 
 from bot.commenting import Commentable
-from bot.context import AppContext
+from bot.context import Services
 from bot.engine import ChangedFile, ConfigError, PullRequestGrade, Strategy, changed_file_from_patch, load_config
 from bot.engine.config import CONFIG_PATH
 from bot.engine.diff import DiffError, reverse_patch
@@ -22,7 +23,7 @@ from bot.grading.ref import PullRequestRef, Superseded
 
 
 async def grade_files(
-    context: AppContext, gh: GitHubClient, pull: PullRequestRef, files: Sequence[PullFile]
+    services: Services, gh: GitHubClient, pull: PullRequestRef, files: Sequence[PullFile]
 ) -> tuple[PullRequestGrade, Strategy, dict[str, Commentable]]:
     """Read the config and the contents, then grade. The first GraphQL request carries the config, the pull
     request's current head and up to 49 head files, excluded or not (it costs the same request); later requests
@@ -34,7 +35,7 @@ async def grade_files(
     blobs, head_now = await contents.fetch_blobs_and_head(gh, pull.repository, pull.number, first)
     if head_now is not None and head_now != pull.head_sha:
         raise Superseded(head_now)
-    strategy = await context.learning.strategy_for(
+    strategy = await services.learning.strategy_for(
         pull.repository, load_config(_text(blobs.get(config_at))), for_grading=True
     )
     grading = plan(changes, strategy)
@@ -52,7 +53,7 @@ async def grade_files(
         lambda path: _content(blobs, f"{pull.head_sha}:{path}", strategy),
         lambda path: bases[path] if path in bases else _content(blobs, f"{pull.base_sha}:{path}", strategy),
     )
-    grade = batch.grade(await _analyze(context, batch.jobs))
+    grade = batch.grade(await _analyze(services.pool, batch.jobs))
     commentable = {f.filename: Commentable.from_patch(f.patch) for f in files}
     return grade, strategy, commentable
 
@@ -74,10 +75,10 @@ def _rebuilt_bases(
     return rebuilt
 
 
-async def _analyze(context: AppContext, jobs: Sequence[AnalysisJob]) -> list[Any]:
+async def _analyze(pool: Executor, jobs: Sequence[AnalysisJob]) -> list[Any]:
     """Analysis runs in the process pool, never on the event loop."""
     loop = asyncio.get_running_loop()
-    return list(await asyncio.gather(*(loop.run_in_executor(context.pool, analyze_file, job) for job in jobs)))
+    return list(await asyncio.gather(*(loop.run_in_executor(pool, analyze_file, job) for job in jobs)))
 
 
 def _changed_file(file: PullFile) -> ChangedFile:

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import logging
-
-from bot.context import AppContext
+from bot.context import DeliveryContext, Services
 from bot.engine import PullRequestGrade
+from bot.feedback import record_feedback
 from bot.grading.ref import PullRequestRef
 from bot.store import gradings
 from bot.store.feedback import NewSignal
 
-log = logging.getLogger(__name__)
 
-
-async def record_fixes(context: AppContext, pull: PullRequestRef, grade: PullRequestGrade) -> None:
+async def record_fixes(
+    services: Services, context: DeliveryContext, pull: PullRequestRef, grade: PullRequestGrade
+) -> None:
     """A commented finding that a push made go away was worth commenting on: the author's fix is a vote."""
-    fixed = await gradings.track_findings(context.database, pull.key, pull.head_sha, grade.findings)
-    commented = await gradings.commented_fingerprints(context.database, pull.key)
+    database = services.database
+    fixed = await gradings.track_findings(database, pull.key, pull.head_sha, grade.findings)
+    commented = await gradings.commented_fingerprints(database, pull.key)
     author = (
         (pull.author, pull.author_association or "NONE")
         if pull.author
-        else await gradings.last_author(context.database, pull.key)
+        else await gradings.last_author(database, pull.key)
     )
     signals = [
         NewSignal.on_finding(row, actor=author[0], association=author[1], signal="fixed", source="grading")
@@ -28,5 +28,5 @@ async def record_fixes(context: AppContext, pull: PullRequestRef, grade: PullReq
         if row.fingerprint in commented and author is not None
     ]
     if signals:
-        await context.record_feedback(signals)
-        log.info("%d commented finding(s) fixed on %s#%s", len(signals), pull.repository, pull.number)
+        await record_feedback(database, services.metrics, signals)
+        context.log.info("%d commented finding(s) fixed on %s#%s", len(signals), pull.repository, pull.number)

@@ -1,64 +1,100 @@
-"""The grading's review: the comments worth posting, written down before they are sent, settled after a crash."""
+"""The grading's review: the comments worth posting, chosen once and kept with the grading, written down before they
+are sent, settled after a crash, and posted by a retry from what was kept (never grading again)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import Collection, Mapping, Sequence
+from datetime import timedelta
 
 from bot.commenting import Commentable, CommentTarget, choose_comments
-from bot.context import AppContext
+from bot.context import DeliveryContext, Services
 from bot.engine import PullRequestGrade, Strategy
-from bot.github.client import GitHubClient
 from bot.github.reviews import post_review, toasty_fingerprints
 from bot.grading.ref import PullRequestRef
 from bot.report.comment import CHECK_RUN_REST, render_review_body
 from bot.store import gradings
-from bot.store.gradings import PlannedComment
+from bot.store.gradings import PlannedComment, PlannedReview
+from bot.store.models import Grading, utcnow
+
+GITHUB_PROCESSING_LIMIT = timedelta(seconds=10)
+"""GitHub ends a request it has worked on for 10 seconds: a review sent longer ago than that is on GitHub, or will
+never be (https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api#timeouts)."""
 
 
-async def review(
-    context: AppContext,
-    gh: GitHubClient,
-    pull: PullRequestRef,
+def plan_review(
     grade: PullRequestGrade,
-    *,
-    strategy: Strategy,
     commentable: Mapping[str, Commentable],
+    already: Collection[str],
+    strategy: Strategy,
+    *,
+    seed: str,
+) -> PlannedReview:
+    """The new comments worth posting (none on a finding already commented on), and what the review's text says."""
+    comments = tuple(
+        PlannedComment(t.finding, t.path, t.line, t.on_added_line, t.exploring)
+        for t in choose_comments(grade, commentable, already, strategy, seed=seed)
+    )
+    return PlannedReview(grade.grade, grade.score, len(grade.visible_findings), comments)
+
+
+async def post_planned(
+    services: Services,
+    context: DeliveryContext,
+    pull: PullRequestRef,
+    review: PlannedReview,
+    comments: Sequence[PlannedComment],
 ) -> int:
-    """Post one review with the new comments worth posting; returns how many were posted (found posted too)."""
-    settled = await _settle_pending(context, gh, pull)
-    already = await gradings.commented_fingerprints(context.database, pull.key)
-    targets = choose_comments(grade, commentable, already, strategy, seed=pull.head_sha)
-    if not targets:
-        return settled
-    await gradings.add_pending(context.database, pull.key, pull.head_sha, _planned(targets))
-    findings = len(grade.visible_findings)
+    """Post one review with these of its comments, written down first; returns how many GitHub took."""
+    if not comments:
+        return 0
+    database = services.database
+    await gradings.add_pending(database, pull.key, pull.head_sha, comments)
     result = await post_review(
-        gh,
+        context.gh,
         pull.repository,
         pull.number,
         commit_id=pull.head_sha,
-        body_for=lambda comments: render_review_body(grade, comments, findings, elsewhere=CHECK_RUN_REST),
-        targets=targets,
+        body_for=lambda count: render_review_body(
+            review.grade, review.score, count, review.findings, elsewhere=CHECK_RUN_REST
+        ),
+        targets=[CommentTarget(c.finding, c.path, c.line, c.on_added_line, c.exploring) for c in comments],
     )
     await gradings.mark_comments(
-        context.database, pull.key, [t.finding.fingerprint for t in result.posted], "posted", result.review_id
+        database, pull.key, [t.finding.fingerprint for t in result.posted], "posted", result.review_id
     )
-    await gradings.mark_comments(context.database, pull.key, [t.finding.fingerprint for t in result.dropped], "dropped")
-    return settled + len(result.posted)
+    await gradings.mark_comments(database, pull.key, [t.finding.fingerprint for t in result.dropped], "dropped")
+    return len(result.posted)
 
 
-def _planned(targets: Sequence[CommentTarget]) -> list[PlannedComment]:
-    return [PlannedComment(t.finding, t.path, t.line, t.exploring) for t in targets]
+async def review_again(services: Services, context: DeliveryContext, pull: PullRequestRef, grading: Grading) -> int:
+    """A retry after the review failed: GitHub is asked what it has of the comments written down, and the rest of
+    the review the grading kept is posted; returns how many comments that makes."""
+    settled = await settle_pending(services, context, pull)
+    review = gradings.planned_review(grading)
+    if review is None:
+        return settled
+    already = await gradings.commented_fingerprints(services.database, pull.key)
+    unsent = [c for c in review.comments if c.finding.fingerprint not in already]
+    return settled + await post_planned(services, context, pull, review, unsent)
 
 
-async def _settle_pending(context: AppContext, gh: GitHubClient, pull: PullRequestRef) -> int:
-    """After a crash between writing comments down and hearing GitHub's answer, ask GitHub what the App posted; returns
-    how many of the comments it has."""
-    pending = await gradings.pending_comments(context.database, pull.key, pull.head_sha)
+async def settle_pending(services: Services, context: DeliveryContext, pull: PullRequestRef) -> int:
+    """After a crash between writing comments down and hearing GitHub's answer, ask GitHub what the App posted (the
+    rest is dropped, for a review to post again); returns how many of the comments it has."""
+    pending = await gradings.pending_comments(services.database, pull.key, pull.head_sha)
     if not pending:
         return 0
-    posted = await toasty_fingerprints(gh, pull.repository, pull.number, await context.bot_login())
     waiting = {row.fingerprint for row in pending}
-    await gradings.mark_comments(context.database, pull.key, waiting & posted, "posted")
-    await gradings.mark_comments(context.database, pull.key, waiting - posted, "dropped")
-    return len(waiting & posted)
+    posted = waiting & await _posted(context, pull)
+    settled_at = max(row.pending_since or row.created_at for row in pending) + GITHUB_PROCESSING_LIMIT
+    if posted != waiting and utcnow() < settled_at:  # the review of a process that just died may still be coming
+        await asyncio.sleep((settled_at - utcnow()).total_seconds())
+        posted = waiting & await _posted(context, pull)
+    await gradings.mark_comments(services.database, pull.key, posted, "posted")
+    await gradings.mark_comments(services.database, pull.key, waiting - posted, "dropped")
+    return len(posted)
+
+
+async def _posted(context: DeliveryContext, pull: PullRequestRef) -> set[str]:
+    return await toasty_fingerprints(context.gh, pull.repository, pull.number, context.bot_login)

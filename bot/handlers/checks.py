@@ -2,50 +2,48 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from gidgethub import sansio
 
-from bot.context import AppContext, Job
+from bot.context import DeliveryContext, Services
 from bot.github.checks import CHECK_NAME, REGRADE
 from bot.grading import PullRequestRef, grade_pull_request
 from bot.handlers.routes import Routes, payload
 
-log = logging.getLogger(__name__)
 routes = Routes()
 
 
 @routes.on("check_suite", "rerequested")
-async def on_suite_rerequested(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+async def on_suite_rerequested(event: sansio.Event, *, services: Services, context: DeliveryContext) -> None:
     """ "Re-run all checks": re-grade every pull request of the suite's head commit."""
     data = payload(event)
     suite = data["check_suite"]
-    await _regrade(context, job, suite["head_sha"], suite.get("pull_requests") or [])
+    await _regrade(services, context, suite["head_sha"], suite.get("pull_requests") or [])
 
 
 @routes.on("check_run", "rerequested")
-async def on_run_rerequested(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+async def on_run_rerequested(event: sansio.Event, *, services: Services, context: DeliveryContext) -> None:
     """ "Re-run" on Toasty's check run."""
     data = payload(event)
     run = data["check_run"]
     if run.get("name") == CHECK_NAME:
-        await _regrade(context, job, run["head_sha"], run.get("pull_requests") or [])
+        await _regrade(services, context, run["head_sha"], run.get("pull_requests") or [])
 
 
 @routes.on("check_run", "requested_action")
-async def on_requested_action(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+async def on_requested_action(event: sansio.Event, *, services: Services, context: DeliveryContext) -> None:
     """The check run's buttons; "Re-grade" grades the commit again."""
     data = payload(event)
     if (data.get("requested_action") or {}).get("identifier") == REGRADE.identifier:
         run = data["check_run"]
-        await _regrade(context, job, run["head_sha"], run.get("pull_requests") or [])
+        await _regrade(services, context, run["head_sha"], run.get("pull_requests") or [])
 
 
-async def _regrade(context: AppContext, job: Job, head_sha: str, pulls: list[dict[str, Any]]) -> None:
-    delivery = job.envelope
+async def _regrade(services: Services, context: DeliveryContext, head_sha: str, pulls: list[dict[str, Any]]) -> None:
+    delivery = context.envelope
     if not pulls:  # GitHub leaves this empty for pull requests from forks
-        log.info("no pull request attached to %s@%s; nothing to re-grade", delivery.repository_name, head_sha)
+        context.log.info("no pull request attached to %s@%s; nothing to re-grade", delivery.repository_name, head_sha)
     for pull in pulls:
         ref = PullRequestRef(
             repository=delivery.repository_name,
@@ -55,4 +53,4 @@ async def _regrade(context: AppContext, job: Job, head_sha: str, pulls: list[dic
             default_branch=delivery.default_branch,
             installation_id=delivery.installation_id,
         )
-        await grade_pull_request(context, ref, job)
+        await grade_pull_request(services, context, ref)

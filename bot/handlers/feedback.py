@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from gidgethub import sansio
 from pydantic import ValidationError
 
 from bot.commands import Command, parse_command
-from bot.context import AppContext, Job
+from bot.context import DeliveryContext, Services
 from bot.engine.config import is_rule_id
 from bot.engine.grader import known_rules
 from bot.engine.rules import format_number
 from bot.engine.strategy import Strategy, parse_strategy
+from bot.feedback import record_feedback
 from bot.github import feedback as github_feedback
-from bot.github.client import GitHubClient
 from bot.github.reviews import comments_by
 from bot.github.webhooks import Account
 from bot.handlers.routes import Routes, payload
@@ -24,12 +23,11 @@ from bot.store import feedback
 from bot.store.feedback import NewSignal
 from bot.store.models import ReviewComment
 
-log = logging.getLogger(__name__)
 routes = Routes()
 
 
 @routes.on("pull_request_review_comment", "created")
-async def on_reply(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+async def on_reply(event: sansio.Event, *, services: Services, context: DeliveryContext) -> None:
     """A reply in the thread of a Toasty comment: `@toasty ignore`, `mute [RULE]`, `unmute [RULE]`, `explain`."""
     data = payload(event)
     comment = data["comment"]
@@ -38,74 +36,64 @@ async def on_reply(event: sansio.Event, *, context: AppContext, job: Job) -> Non
     author = _author(comment)
     if command is None or parent_id is None or author is None or author.is_bot:
         return
-    repository = job.envelope.repository_name
-    gh = await context.github(job.envelope.installation_id)
-    row = await _toasty_comment(context, gh, repository, int(parent_id))
+    repository = context.envelope.repository_name
+    row = await _toasty_comment(services, context, repository, int(parent_id))
     if row is None:
         return
     actor = author.login
-    association = await context.association(gh, repository, actor, False)  # permission, not org membership
+    association = await services.trust.association(context.gh, repository, actor)
     if command.verb == "explain":
-        retry = job.attempt > 1
-        await _explain(context, gh, row, int(parent_id), actor=actor, association=association, retry=retry)
+        await _explain(services, context, row, int(parent_id), actor=actor, association=association)
         return
     rule = _rule(command, row.rule)
     if rule is None:
         return
-    await context.record_feedback([_signal(row, command, rule, actor, association)])
-    log.info("%s by %s on %s (%s)", command.verb, actor, repository, rule)
+    await record_feedback(services.database, services.metrics, [_signal(row, command, rule, actor, association)])
+    context.log.info("%s by %s on %s (%s)", command.verb, actor, repository, rule)
 
 
 @routes.on("issue_comment", "created")
-async def on_pull_request_comment(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+async def on_pull_request_comment(event: sansio.Event, *, services: Services, context: DeliveryContext) -> None:
     """`@toasty mute RULE` or `@toasty unmute RULE` in a pull request's conversation."""
-    data = payload(event)
-    comment = data["comment"]
+    comment = payload(event)["comment"]
     command = parse_command(comment.get("body"))
-    issue = data.get("issue") or {}
-    if command is None or command.verb not in ("mute", "unmute") or not issue.get("pull_request"):
+    if command is None or command.verb not in ("mute", "unmute") or not context.envelope.about_pull_request:
         return
     author = _author(comment)
     if author is None or author.is_bot or command.rule is None or not is_rule_id(command.rule):
         return
-    repository, actor = job.envelope.repository_name, author.login
-    gh = await context.github(job.envelope.installation_id)
-    await context.record_feedback(
-        [
-            NewSignal.on_rule(
-                repository,
-                command.rule,
-                pull_number=int(issue["number"]),
-                actor=actor,
-                association=await context.association(gh, repository, actor, False),
-                signal=command.verb,
-                source="webhook",
-            )
-        ],
+    repository, actor = context.envelope.repository_name, author.login
+    signal = NewSignal.on_rule(
+        repository,
+        command.rule,
+        pull_number=context.envelope.pull_number,
+        actor=actor,
+        association=await services.trust.association(context.gh, repository, actor),
+        signal=command.verb,
+        source="webhook",
     )
+    await record_feedback(services.database, services.metrics, [signal])
 
 
 @routes.on("pull_request_review_thread", "resolved", "unresolved")
-async def on_thread(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+async def on_thread(event: sansio.Event, *, services: Services, context: DeliveryContext) -> None:
     """Resolving a Toasty thread is weak evidence that the comment was worth it (unresolving takes it back)."""
-    data, sender = payload(event), job.envelope.sender
+    data, sender = payload(event), context.envelope.sender
     if sender is None or sender.is_bot:
         return
-    bot = await context.bot_login()
-    repository = job.envelope.repository_name
+    repository = context.envelope.repository_name
     for comment in (data.get("thread") or {}).get("comments") or []:
-        marker = toasty_marker(comment, {bot})
+        marker = toasty_marker(comment, {context.bot_login})
         if marker is None:
             continue
-        row = await feedback.comment_by_fingerprint(context.database, repository, marker[0])
+        row = await feedback.comment_by_fingerprint(services.database, repository, marker[0])
         if row is None:
             return
-        gh = await context.github(job.envelope.installation_id)
-        association = await context.association(gh, repository, sender.login, False)
+        association = await services.trust.association(context.gh, repository, sender.login)
         signal = NewSignal.on_finding(
             row, actor=sender.login, association=association, signal=data["action"], source="webhook"
         )
-        await context.record_feedback([signal])
+        await record_feedback(services.database, services.metrics, [signal])
         return
 
 
@@ -118,19 +106,19 @@ def _author(comment: dict[str, Any]) -> Account | None:
 
 
 async def _toasty_comment(
-    context: AppContext, gh: GitHubClient, repository: str, comment_id: int
+    services: Services, context: DeliveryContext, repository: str, comment_id: int
 ) -> ReviewComment | None:
     """The Toasty comment replied to: known by id, or recognised by its marker (and the App's authorship)."""
-    row = await feedback.comment_by_id(context.database, comment_id)
+    row = await feedback.comment_by_id(services.database, comment_id)
     if row is not None:
         return row
-    parent = await github_feedback.review_comment(gh, repository, comment_id)
-    marker = toasty_marker(parent, {await context.bot_login()})
+    parent = await github_feedback.review_comment(context.gh, repository, comment_id)
+    marker = toasty_marker(parent, {context.bot_login})
     if marker is None:
         return None
-    row = await feedback.comment_by_fingerprint(context.database, repository, marker[0])
+    row = await feedback.comment_by_fingerprint(services.database, repository, marker[0])
     if row is not None and row.comment_id is None:
-        await feedback.set_comment_id(context.database, row.id, comment_id)
+        await feedback.set_comment_id(services.database, row.id, comment_id)
         row.comment_id = comment_id
     return row
 
@@ -160,49 +148,40 @@ def _signal(row: ReviewComment, command: Command, rule: str, actor: str, associa
 
 
 async def _explain(
-    context: AppContext,
-    gh: GitHubClient,
-    row: ReviewComment,
-    comment_id: int,
-    *,
-    actor: str,
-    association: str,
-    retry: bool,
+    services: Services, context: DeliveryContext, row: ReviewComment, comment_id: int, *, actor: str, association: str
 ) -> None:
     """Answer `@toasty explain` once per comment: the rule's reasons, this repository's numbers, how to tune them."""
-    if await feedback.has_signal(context.database, row, comment_id, "explain"):
+    if await feedback.has_signal(services.database, row, comment_id, "explain"):
         return
-    if not (retry and await _already_answered(context, gh, row, comment_id)):
-        await github_feedback.reply(gh, row.repository, row.pull_number, comment_id, await _explanation(context, row))
-    await context.record_feedback(
-        [
-            NewSignal.on_rule(
-                row.repository,
-                row.rule,
-                pull_number=row.pull_number,
-                comment_id=comment_id,
-                actor=actor,
-                association=association,
-                signal="explain",
-                source="webhook",
-            )
-        ],
+    if not (context.job.attempt > 1 and await _already_answered(context, row, comment_id)):
+        answer = await _explanation(services, row)
+        await github_feedback.reply(context.gh, row.repository, row.pull_number, comment_id, answer)
+    signal = NewSignal.on_rule(
+        row.repository,
+        row.rule,
+        pull_number=row.pull_number,
+        comment_id=comment_id,
+        actor=actor,
+        association=association,
+        signal="explain",
+        source="webhook",
     )
+    await record_feedback(services.database, services.metrics, [signal])
 
 
-async def _already_answered(context: AppContext, gh: GitHubClient, row: ReviewComment, comment_id: int) -> bool:
+async def _already_answered(context: DeliveryContext, row: ReviewComment, comment_id: int) -> bool:
     """Whether an earlier attempt's reply reached GitHub though its answer did not reach us (a 502 after the fact)."""
-    async for comment in comments_by(gh, row.repository, row.pull_number, await context.bot_login()):
+    async for comment in comments_by(context.gh, row.repository, row.pull_number, context.bot_login):
         if comment.get("in_reply_to_id") == comment_id:
             return True
     return False
 
 
-async def _explanation(context: AppContext, row: ReviewComment) -> str:
+async def _explanation(services: Services, row: ReviewComment) -> str:
     meta = known_rules(Strategy.default()).get(row.rule)
     if meta is None:
         return f"`{row.rule}` is a rule from a plugin or from this repository's `.github/toasty.yml`."
-    snapshot = await feedback.latest_snapshot(context.database, row.repository)
+    snapshot = await feedback.latest_snapshot(services.database, row.repository)
     strategy = parse_strategy(snapshot.document) if snapshot is not None else Strategy.default()
     settings = strategy.settings(meta, row.path)
     lines = [

@@ -6,7 +6,7 @@ from typing import Any
 
 from gidgethub import sansio
 
-from bot.context import AppContext, Job
+from bot.context import DeliveryContext, Services
 from bot.github.webhooks import Envelope
 from bot.grading import PullRequestRef, grade_pull_request
 from bot.handlers.routes import Routes, payload
@@ -15,20 +15,20 @@ routes = Routes()
 
 
 @routes.on("pull_request", "opened", "synchronize", "reopened", "ready_for_review")
-async def on_pull_request(event: sansio.Event, *, context: AppContext, job: Job) -> None:
+async def on_pull_request(event: sansio.Event, *, services: Services, context: DeliveryContext) -> None:
     """Grade the pull request's current head (drafts only when the repository's config asks for it)."""
     data = payload(event)
     pull = data["pull_request"]
     if pull.get("state") != "open":
         return
-    await grade_pull_request(context, pull_request_ref(job.envelope, pull), job)
+    await grade_pull_request(services, context, pull_request_ref(context.envelope, pull))
 
 
 def pull_request_ref(delivery: Envelope, pull: dict[str, Any]) -> PullRequestRef:
     """The pull request a payload is about."""
     return PullRequestRef(
         repository=delivery.repository_name,
-        number=int(pull["number"]),
+        number=delivery.pull_number,
         head_sha=pull["head"]["sha"],
         base_sha=pull["base"]["sha"],
         default_branch=delivery.default_branch,

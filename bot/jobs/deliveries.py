@@ -8,23 +8,24 @@ from typing import Any
 
 from gidgethub import sansio
 
-from bot.context import AppContext, Job
+from bot.context import Job, Services, delivery_context
 from bot.github.webhooks import envelope
 from bot.grading import abandon_gradings
 from bot.handlers import router
 from bot.store.deliveries import PendingDelivery
 
 
-async def process_delivery(context: AppContext, delivery: PendingDelivery) -> None:
-    """Dispatch one recorded delivery to every handler registered for its event and action."""
+async def process_delivery(services: Services, delivery: PendingDelivery) -> None:
+    """Dispatch one recorded delivery, in its context, to every handler registered for its event and action."""
     data = json.loads(delivery.payload)
     event = sansio.Event(data, event=delivery.event, delivery_id=delivery.id)
-    await router.dispatch(event, context=context, job=Job(delivery.id, delivery.attempt, envelope(data)))
+    context = delivery_context(services, Job(delivery.id, delivery.attempt), envelope(data))
+    await router.dispatch(event, services=services, context=context)
 
 
-async def abandon_delivery(context: AppContext, delivery: PendingDelivery, reason: str) -> None:
+async def abandon_delivery(services: Services, delivery: PendingDelivery, reason: str) -> None:
     """The runner gave the delivery up: no check run it opened may stay in progress."""
-    await abandon_gradings(context, delivery.id, reason)
+    await abandon_gradings(services, delivery.id, reason)
 
 
 def pull_request_lock(event: str, data: Mapping[str, Any]) -> str | None:

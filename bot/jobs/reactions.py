@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.context import AppContext
+from bot.context import Services, github_app
+from bot.feedback import record_feedback
 from bot.github import feedback as github_feedback
 from bot.github.client import GitHubClient, RetryLater
 from bot.report.ownership import toasty_marker
 from bot.store import feedback
-from bot.store.feedback import NewSignal, PollTarget
+from bot.store.feedback import NewSignal, PollTarget, ReactionState
 from bot.store.models import ReviewComment, utcnow
 
 log = logging.getLogger(__name__)
@@ -31,16 +32,16 @@ class PollReport:
     signals: int = 0
 
 
-async def poll_reactions(context: AppContext, now: datetime | None = None) -> PollReport:
+async def poll_reactions(services: Services, now: datetime | None = None) -> PollReport:
     """Poll every pull request Toasty commented on within the window; a rate limit ends this round early."""
     now = now or utcnow()
-    since = now - timedelta(days=context.settings.poll_window_days)
+    since = now - timedelta(days=services.settings.poll_window_days)
     report = PollReport()
-    bot = await context.bot_login()
-    for target in await feedback.poll_targets(context.database, since):
+    app = github_app(services)
+    for target in await feedback.poll_targets(services.database, since):
         try:
-            gh = await context.github(target.installation_id)
-            await _poll_pull(context, gh, target, bot, report)
+            gh = app.auth.installation_client(target.installation_id)
+            await _PullPoll(services, gh, target, app.login, report).run()
         except RetryLater as wait:
             log.warning("reaction poll stopped early: %s", wait)
             break
@@ -51,22 +52,18 @@ async def poll_reactions(context: AppContext, now: datetime | None = None) -> Po
     return report
 
 
-async def _poll_pull(context: AppContext, gh: GitHubClient, target: PollTarget, bot: str, report: PollReport) -> None:
-    await _PullPoll(context, gh, target, bot, report).run()
-
-
 @dataclass
 class _PullPoll:
     """One pull request's poll: which comments changed, and what their reactions now say."""
 
-    context: AppContext
+    services: Services
     gh: GitHubClient
     target: PollTarget
     bot: str
     report: PollReport
 
     async def run(self) -> None:
-        database, target = self.context.database, self.target
+        database, target = self.services.database, self.target
         known = await feedback.etags(database, target.repository, target.pull_number)
         pages = await github_feedback.changed_review_comments(self.gh, target.repository, target.pull_number, known)
         self.report.requests += pages.requests
@@ -81,7 +78,7 @@ class _PullPoll:
     async def comment(self, row: ReviewComment, comment: dict[str, Any]) -> None:
         comment_id = int(comment["id"])
         if row.comment_id is None:
-            await feedback.set_comment_id(self.context.database, row.id, comment_id)
+            await feedback.set_comment_id(self.services.database, row.id, comment_id)
             row.comment_id = comment_id
         rollup = github_feedback.rollup(comment)
         if rollup != row.rollup:
@@ -94,7 +91,7 @@ class _PullPoll:
             r for r in await github_feedback.reactions(self.gh, row.repository, comment_id) if r.login != self.bot
         ]
         present = {(r.login, r.content) for r in reactions}
-        before = await feedback.reactions(self.context.database, comment_id)
+        before = await feedback.reactions(self.services.database, comment_id)
         created = {(r.login, r.content): r for r in reactions}
         signals = []
         for login, content in sorted(present - before):
@@ -105,14 +102,14 @@ class _PullPoll:
             )
         for login, content in sorted(before - present):
             signals.append(await self.signal(row, login, False, kind="reaction_removed", content=content, at=utcnow()))
-        await feedback.record_reaction_changes(self.context.database, comment_id, present, signals, rollup)
-        self.context.count_feedback(signals)
+        state = ReactionState(comment_id, frozenset(present), rollup)
+        await record_feedback(self.services.database, self.services.metrics, signals, state)
         return len(signals)
 
     async def signal(
         self, row: ReviewComment, actor: str, is_bot: bool, *, kind: str, content: str, at: datetime
     ) -> NewSignal:
-        association = await self.context.association(self.gh, row.repository, actor, is_bot)
+        association = await self.services.trust.association(self.gh, row.repository, actor, is_bot=is_bot)
         return NewSignal.on_finding(
             row, actor=actor, association=association, signal=kind, source="poll", occurred_at=at, content=content
         )

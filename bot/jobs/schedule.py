@@ -15,7 +15,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.context import AppContext
+from bot.context import Services
 from bot.jobs.reactions import poll_reactions
 from bot.jobs.taskqueue import ScheduledWork, cron_every
 from bot.logs import log_context
@@ -28,7 +28,7 @@ PRUNE_EVERY = timedelta(hours=6)
 FIRST_PRUNE = timedelta(seconds=30)
 
 
-def schedule_learning(context: AppContext, *, shared_work: bool) -> AsyncIOScheduler:
+def schedule_learning(context: Services, *, shared_work: bool) -> AsyncIOScheduler:
     """The priors hourly; with `shared_work` (no other replica), also the reaction poll every TOASTY_POLL_MINUTES
     (first run one interval after start) and old deliveries pruned."""
     scheduler = AsyncIOScheduler(timezone="UTC")
@@ -39,7 +39,7 @@ def schedule_learning(context: AppContext, *, shared_work: bool) -> AsyncIOSched
     return scheduler
 
 
-def scheduled_work(context: AppContext) -> ScheduledWork:
+def scheduled_work(context: Services) -> ScheduledWork:
     """The same poll and retention, for the queue that runs them once across replicas."""
     return ScheduledWork(
         poll_reactions=partial(poll_once, context),
@@ -71,7 +71,7 @@ def _every(
     )
 
 
-async def poll_once(context: AppContext) -> None:
+async def poll_once(context: Services) -> None:
     """One reaction poll; its failure is logged, and the next interval tries again."""
     with log_context(job="poll-reactions"):
         try:
@@ -80,7 +80,7 @@ async def poll_once(context: AppContext) -> None:
             log.exception("reaction poll failed")
 
 
-async def prune_once(context: AppContext) -> None:
+async def prune_once(context: Services) -> None:
     """Forget the finished deliveries GitHub can no longer redeliver."""
     with log_context(job="prune-deliveries"):
         try:
@@ -92,7 +92,7 @@ async def prune_once(context: AppContext) -> None:
             log.info("forgot %d finished deliveries GitHub can no longer redeliver", removed)
 
 
-async def _refresh_priors(context: AppContext) -> None:
+async def _refresh_priors(context: Services) -> None:
     with log_context(job="collective-priors"):
         try:
             await context.learning.refresh_priors()

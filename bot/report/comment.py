@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.engine.models import Finding, PullRequestGrade
+from bot.engine.models import Finding
 from bot.engine.rules import format_number
 from bot.report.levels import SEVERITY_ICON
 
@@ -39,11 +39,11 @@ CHECK_RUN_REST = "annotations on the check run"
 """Where the App's findings that got no comment are (the Action names its own places)."""
 
 
-def render_review_body(grade: PullRequestGrade, comments: int, findings: int, *, elsewhere: str) -> str:
+def render_review_body(grade: str, score: float, comments: int, findings: int, *, elsewhere: str) -> str:
     """The review's own text: what this push is worth, how many comments it carries, and where the rest is."""
     rest = findings - comments
     more = f" The other {rest} {'is' if rest == 1 else 'are'} {elsewhere}." if rest > 0 else ""
     return (
-        f"**Toasty grade: {grade.grade} ({format_number(grade.score)}/100).** "
+        f"**Toasty grade: {grade} ({format_number(score)}/100).** "
         f"{comments} comment{'s' * (comments != 1)} on what this push made worse.{more}"
     )

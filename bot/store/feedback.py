@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.db import Database
 from bot.store.installations import installed
@@ -101,26 +102,43 @@ class NewSignal:
             content=content,
         )
 
+    @classmethod
+    def reset(cls, repository: str, rule: str | None, *, actor: str, source: str) -> NewSignal:
+        """Learning starts again from now for one rule or every rule; the log keeps all earlier entries."""
+        return cls.on_rule(
+            repository, rule or "*", content=rule, actor=actor, association="OWNER", signal="reset", source=source
+        )
 
-async def append(database: Database, signals: Iterable[NewSignal]) -> int:
-    """Append signals to the log (never updated, never deleted); returns how many."""
+
+@dataclass(frozen=True, slots=True)
+class ReactionState:
+    """A comment's reactions as a poll found them: what the next poll diffs against."""
+
+    comment_id: int
+    present: frozenset[tuple[str, str]]
+    """(login, content) of every reaction."""
+    rollup: str
+
+
+async def append(database: Database, signals: Iterable[NewSignal], reactions: ReactionState | None = None) -> int:
+    """Append signals to the log (never updated, never deleted), with the reaction state they describe the change
+    to, in one transaction; returns how many."""
     rows = [Feedback(**_fields(signal), recorded_at=utcnow()) for signal in signals]
-    if not rows:
+    if not rows and reactions is None:
         return 0
     async with database.session() as session:
+        if reactions is not None:
+            await _replace_reactions(session, reactions)
         session.add_all(rows)
     return len(rows)
 
 
-async def reset_strategy(
-    database: Database, repository: str, rule: str | None, *, actor: str, source: str
-) -> NewSignal:
-    """Learning starts again from now for one rule or every rule; the log keeps all earlier entries."""
-    signal = NewSignal.on_rule(
-        repository, rule or "*", content=rule, actor=actor, association="OWNER", signal="reset", source=source
-    )
-    await append(database, [signal])
-    return signal
+async def _replace_reactions(session: AsyncSession, state: ReactionState) -> None:
+    await session.execute(delete(CommentReaction).where(CommentReaction.comment_id == state.comment_id))
+    session.add_all(CommentReaction(comment_id=state.comment_id, actor=a, content=c) for a, c in state.present)
+    comment = await session.scalar(select(ReviewComment).where(ReviewComment.comment_id == state.comment_id))
+    if comment is not None:
+        comment.rollup = state.rollup
 
 
 def _fields(signal: NewSignal) -> dict[str, object]:
@@ -216,19 +234,6 @@ async def reactions(database: Database, comment_id: int) -> set[tuple[str, str]]
             select(CommentReaction.actor, CommentReaction.content).where(CommentReaction.comment_id == comment_id)
         )
         return {(row.actor, row.content) for row in rows}
-
-
-async def record_reaction_changes(
-    database: Database, comment_id: int, now_present: set[tuple[str, str]], changes: Sequence[NewSignal], rollup: str
-) -> None:
-    """Replace the comment's reaction state and append the signals describing the change, in one transaction."""
-    async with database.session() as session:
-        await session.execute(delete(CommentReaction).where(CommentReaction.comment_id == comment_id))
-        session.add_all(CommentReaction(comment_id=comment_id, actor=a, content=c) for a, c in now_present)
-        session.add_all(Feedback(**_fields(signal), recorded_at=utcnow()) for signal in changes)
-        comment = await session.scalar(select(ReviewComment).where(ReviewComment.comment_id == comment_id))
-        if comment is not None:
-            comment.rollup = rollup
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -82,9 +83,15 @@ async def set_check_run(database: Database, grading_id: int, check_run_id: int) 
 
 
 async def complete(
-    database: Database, grading_id: int, grade: PullRequestGrade | None, conclusion: str, error: str | None = None
+    database: Database,
+    grading_id: int,
+    grade: PullRequestGrade | None,
+    conclusion: str,
+    error: str | None = None,
+    *,
+    review: PlannedReview | None = None,
 ) -> None:
-    """Record how a grading ended: its score, or the error that stopped it."""
+    """Record how a grading ended: its score and the review it chose, or the error that stopped it."""
     values: dict[str, object] = {
         "status": "completed" if error is None else "failed",
         "conclusion": conclusion,
@@ -98,6 +105,8 @@ async def complete(
             "findings": len(grade.findings),
             "strategy_digest": grade.strategy_digest,
         }
+    if review is not None:
+        values["review"] = review.to_json()
     async with database.session() as session:
         await session.execute(update(Grading).where(Grading.id == grading_id).values(**values))
 
@@ -169,12 +178,52 @@ async def commented_fingerprints(database: Database, pull: PullKey) -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class PlannedComment:
-    """A comment about to be sent: the finding it is about and where it goes."""
+    """A comment about to be sent: the finding it is about and where it goes (on a line the change added, or on
+    one GitHub may refuse)."""
 
     finding: Finding
     path: str
     line: int
+    on_added_line: bool
     exploring: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedReview:
+    """The review a grading chose: its grade, how many findings the check run shows, and its comments. A retry
+    after the review failed posts from it, never grading again; it holds findings and lines, never source code."""
+
+    grade: str
+    score: float
+    findings: int
+    comments: tuple[PlannedComment, ...]
+
+    def to_json(self) -> str:
+        """What `gradings.review` keeps (the grade and score have columns of their own)."""
+        comments = [
+            {
+                "finding": c.finding.model_dump(mode="json"),
+                "path": c.path,
+                "line": c.line,
+                "on_added_line": c.on_added_line,
+                "exploring": c.exploring,
+            }
+            for c in self.comments
+        ]
+        return json.dumps({"findings": self.findings, "comments": comments})
+
+
+def planned_review(grading: Grading) -> PlannedReview | None:
+    """The review a completed grading chose (None when it chose none: it failed, or was completed before Toasty kept
+    reviews with gradings)."""
+    if grading.review is None or grading.grade is None or grading.score is None:
+        return None
+    kept = json.loads(grading.review)
+    comments = tuple(
+        PlannedComment(**{**comment, "finding": Finding.model_validate(comment["finding"])})
+        for comment in kept["comments"]
+    )
+    return PlannedReview(grading.grade, grading.score, int(kept["findings"]), comments)
 
 
 async def add_pending(database: Database, pull: PullKey, commit_id: str, comments: Iterable[PlannedComment]) -> None:
@@ -192,6 +241,7 @@ async def add_pending(database: Database, pull: PullKey, commit_id: str, comment
                 session.add(_comment_row(pull, commit_id, planned))
             elif existing.status == "dropped":
                 existing.status, existing.commit_id, existing.line = "pending", commit_id, planned.line
+                existing.pending_since = utcnow()
 
 
 def _comment_row(pull: PullKey, commit_id: str, planned: PlannedComment) -> ReviewComment:
@@ -209,6 +259,7 @@ def _comment_row(pull: PullKey, commit_id: str, planned: PlannedComment) -> Revi
         status="pending",
         probe=planned.exploring,
         created_at=utcnow(),
+        pending_since=utcnow(),
     )
 
 

@@ -128,6 +128,9 @@ class Grading(Base):
     findings: Mapped[int] = mapped_column(Integer, default=0)
     comments: Mapped[int] = mapped_column(Integer, default=0)
     strategy_digest: Mapped[str | None] = mapped_column(String(32))
+    review: Mapped[str | None] = mapped_column(Text)
+    """The review the grading chose (JSON: its comments' findings and lines, never source code), so a retry after
+    the review failed posts it without grading again."""
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
@@ -185,6 +188,8 @@ class ReviewComment(Base):
     probe: Mapped[bool] = mapped_column(default=False)
     """An exploration comment: Toasty asking whether a rule it would stay quiet about is wanted."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When it was last written down to be sent: GitHub may still be posting it a few seconds later."""
 
     __table_args__ = (UniqueConstraint("repository", "pull_number", "fingerprint"),)
 

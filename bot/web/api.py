@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.engine import ChangedFile, ConfigError, DiffError, grade_change, load_config, parse_diff
 from bot.engine.strategy import resolve_strategy
+from bot.feedback import record_feedback
 from bot.learning.learner import CollectivePriors
 from bot.store import analytics, feedback
 from bot.store.feedback import LogQuery, NewSignal
@@ -19,7 +20,7 @@ from bot.store.models import Feedback, utcnow
 from bot.web.auth import Principal, repository_of
 from bot.web.errors import api_error, problems
 from bot.web.intake import parse_json, read_body
-from bot.web.keys import CONTEXT, GATE
+from bot.web.keys import GATE, SERVICES
 from bot.web.schemas import (
     AnalyticsAnswer,
     CollectiveAnswer,
@@ -67,14 +68,14 @@ async def grade(request: web.Request) -> web.Response:
         changes = _changes(body)
     except (ConfigError, DiffError) as error:
         raise api_error(422, "invalid_input", str(error)) from None
-    context = request.app[CONTEXT]
+    services = request.app[SERVICES]
     strategy = (
-        await context.learning.strategy_for(body.repository, config) if body.repository else resolve_strategy(config)
+        await services.learning.strategy_for(body.repository, config) if body.repository else resolve_strategy(config)
     )
     heads = {path: _encoded(text) for path, text in body.files.items()}
     bases = {path: _encoded(text) for path, text in body.base_files.items()}
     result = await asyncio.to_thread(
-        grade_change, changes, heads.get, bases.get if bases else None, strategy, executor=context.pool
+        grade_change, changes, heads.get, bases.get if bases else None, strategy, executor=services.pool
     )
     return _json(result.model_dump(mode="json"))
 
@@ -82,14 +83,14 @@ async def grade(request: web.Request) -> web.Response:
 async def repositories(request: web.Request) -> web.Response:
     """GET /api/repos: the repositories this token may read."""
     access = await request.app[GATE].authorize(request, "read")
-    names = await access.visible(await analytics.repositories(request.app[CONTEXT].database))
+    names = await access.visible(await analytics.repositories(request.app[SERVICES].database))
     return _answer(RepositoriesAnswer(repositories=names))
 
 
 async def get_strategy(request: web.Request) -> web.Response:
     """GET …/strategy: the learned strategy (defaults ◀ collective ◀ learned), as `toasty strategy export` gives it."""
     repository, _ = await _repository(request, "read")
-    strategy = await request.app[CONTEXT].learning.strategy_for(repository, None)
+    strategy = await request.app[SERVICES].learning.strategy_for(repository, None)
     return web.Response(text=strategy.to_json(), content_type="application/json")
 
 
@@ -98,10 +99,10 @@ async def reset_strategy(request: web.Request) -> web.Response:
     repository, principal = await _repository(request, "admin")
     rule = _query(request, ResetQuery).rule
     await _require_installed(request, repository)
-    context = request.app[CONTEXT]
-    signal = await feedback.reset_strategy(context.database, repository, rule, actor=_actor(principal), source="api")
-    context.count_feedback([signal])
-    context.learning.forget(repository)
+    services = request.app[SERVICES]
+    signal = NewSignal.reset(repository, rule, actor=_actor(principal), source="api")
+    await record_feedback(services.database, services.metrics, [signal])
+    services.learning.forget(repository)
     return _answer(ResetAnswer(repository=repository, reset=rule or "*"))
 
 
@@ -118,7 +119,7 @@ async def get_feedback(request: web.Request) -> web.Response:
         limit=filters.limit,
         offset=filters.offset,
     )
-    rows, total = await feedback.entries(request.app[CONTEXT].database, query)
+    rows, total = await feedback.entries(request.app[SERVICES].database, query)
     following = filters.offset + len(rows)
     page = FeedbackPage(
         total=total,
@@ -160,7 +161,8 @@ async def post_feedback(request: web.Request) -> web.Response:
         )
         for entry in entries
     ]
-    await request.app[CONTEXT].record_feedback(signals)
+    services = request.app[SERVICES]
+    await record_feedback(services.database, services.metrics, signals)
     return _answer(Recorded(recorded=len(signals)), status=201)
 
 
@@ -172,9 +174,9 @@ async def get_analytics(request: web.Request) -> web.Response:
 
 async def analytics_for(app: web.Application, repository: str) -> AnalyticsAnswer:
     """A repository's analytics (shared with the dashboard)."""
-    context = app[CONTEXT]
-    database = context.database
-    strategy = await context.learning.strategy_for(repository, None)
+    services = app[SERVICES]
+    database = services.database
+    strategy = await services.learning.strategy_for(repository, None)
     counts = await analytics.rule_counts(database, repository)
     rules: dict[str, RuleStatistics] = {}
     for rule in sorted(set(counts) | set(strategy.learned)):
@@ -208,7 +210,7 @@ async def analytics_for(app: web.Application, repository: str) -> AnalyticsAnswe
 async def collective(request: web.Request) -> web.Response:
     """GET /api/collective: per-rule vote counts and settled thresholds across repositories (counts only)."""
     await request.app[GATE].authorize(request, "read")
-    priors: CollectivePriors = request.app[CONTEXT].learning.priors
+    priors: CollectivePriors = request.app[SERVICES].learning.priors
     return _answer(
         CollectiveAnswer(
             rules={
@@ -233,7 +235,7 @@ async def _repository(request: web.Request, operation: str) -> tuple[str, Princi
 
 async def _require_installed(request: web.Request, repository: str) -> None:
     """Feedback counts toward every tenant's collective priors: it is taken only where the App is installed."""
-    if not await is_installed(request.app[CONTEXT].database, repository):
+    if not await is_installed(request.app[SERVICES].database, repository):
         raise api_error(404, "not_installed", f"Toasty is not installed on {repository}, so it takes no feedback there")
 
 

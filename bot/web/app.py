@@ -13,9 +13,10 @@ import aiohttp
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from bot.context import AppContext
+from bot.context import Services
 from bot.engine.pool import make_pool
-from bot.github.auth import AppAuth
+from bot.github.auth import AppAuth, GitHubApp, app_login
+from bot.github.trust import Trust
 from bot.jobs.attempts import Attempts
 from bot.jobs.deliveries import abandon_delivery, process_delivery
 from bot.jobs.queues import make_queue
@@ -26,11 +27,12 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.deliveries import PendingDelivery, Recorder
+from bot.store.pull_locks import PullRequestLocks
 from bot.web import api, dashboard
 from bot.web.auth import CsrfTokens, Gate
 from bot.web.health import healthz, metrics_endpoint, readyz
 from bot.web.intake import HANDLER_ARGS, LARGE_BODIES_AT_ONCE, LARGE_BODY_SLOTS, bounded_bodies
-from bot.web.keys import CONTEXT, DATABASE, GATE, RECORDER, ROLE, RUNNER, SETTINGS, WEB_AND_WORKERS, Role
+from bot.web.keys import DATABASE, GATE, RECORDER, ROLE, RUNNER, SERVICES, SETTINGS, WEB_AND_WORKERS, Role
 from bot.web.openapi import openapi_document
 from bot.web.webhook import receive
 
@@ -60,31 +62,42 @@ def create_app(settings: Settings, pool: Executor | None = None, role: Role = WE
 async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     log.info("starting Toasty", extra={"settings": settings.describe()})
+    session = aiohttp.ClientSession(timeout=GITHUB_TIMEOUT)
+    metrics = Metrics()
+    try:
+        github = await _github_app(settings, session, metrics)
+    except BaseException:
+        await session.close()
+        raise
     database = Database(settings.database_url)
     await database.migrate()
-    session = aiohttp.ClientSession(timeout=GITHUB_TIMEOUT)
     own_pool = pool is None
     executor = make_pool(settings.analysis_workers) if pool is None else pool
-    metrics = Metrics()
-    auth = _auth(settings, session, metrics)
-    learning = LearningService(database, settings.learning_parameters(), on_update=metrics.strategy_updates.inc)
-    context = AppContext(
+    login = github.login if github is not None else settings.bot_login
+    learning = LearningService(
+        database,
+        settings.learning_parameters(),
+        ignored_actors=frozenset({login} if login else ()),
+        on_update=metrics.strategy_updates.inc,
+    )
+    services = Services(
         settings=settings,
         database=database,
-        session=session,
-        auth=auth,
+        github=github,
         pool=executor,
         learning=learning,
         metrics=metrics,
+        pull_locks=PullRequestLocks(database),
+        trust=Trust(),
     )
-    attempts = Attempts(database, partial(_work, context), partial(abandon_delivery, context), metrics)
-    runner = make_queue(attempts, scheduled_work(context), concurrency=settings.job_concurrency, metrics=metrics)
-    scheduler = schedule_learning(context, shared_work=database.one_process)
-    app[DATABASE], app[CONTEXT], app[RUNNER] = database, context, runner
+    attempts = Attempts(database, partial(_work, services), partial(abandon_delivery, services), metrics)
+    runner = make_queue(attempts, scheduled_work(services), concurrency=settings.job_concurrency, metrics=metrics)
+    scheduler = schedule_learning(services, shared_work=database.one_process)
+    app[DATABASE], app[SERVICES], app[RUNNER] = database, services, runner
     app[RECORDER] = Recorder(database, defer=runner.defer)
     app[GATE] = Gate(database, CsrfTokens(_session_secret(settings)))
     await learning.refresh_priors()
-    if auth is not None:
+    if github is not None:
         if app[ROLE].works:
             await runner.start()
         scheduler.start()
@@ -126,16 +139,18 @@ async def count_api_requests(request: web.Request, handler: Handler) -> web.Stre
     try:
         response = await handler(request)
     except web.HTTPException as error:
-        request.app[CONTEXT].metrics.api_requests.labels(route, str(error.status)).inc()
+        request.app[SERVICES].metrics.api_requests.labels(route, str(error.status)).inc()
         raise
-    request.app[CONTEXT].metrics.api_requests.labels(route, str(response.status)).inc()
+    request.app[SERVICES].metrics.api_requests.labels(route, str(response.status)).inc()
     return response
 
 
-def _auth(settings: Settings, session: aiohttp.ClientSession, metrics: Metrics) -> AppAuth | None:
+async def _github_app(settings: Settings, session: aiohttp.ClientSession, metrics: Metrics) -> GitHubApp | None:
+    """The App's credentials and its own account: TOASTY_BOT_LOGIN, or asked of GitHub once, now (None without
+    credentials)."""
     if not settings.has_app_credentials or settings.github_app_id is None:
         return None
-    return AppAuth(
+    auth = AppAuth(
         session,
         app_id=settings.github_app_id,
         private_key=settings.private_key(),
@@ -144,9 +159,10 @@ def _auth(settings: Settings, session: aiohttp.ClientSession, metrics: Metrics) 
         inline_wait=settings.inline_wait_seconds,
         observe=metrics.observe_github,
     )
+    return GitHubApp(auth, settings.bot_login or await app_login(auth))
 
 
-async def _work(context: AppContext, delivery: PendingDelivery) -> None:
+async def _work(services: Services, delivery: PendingDelivery) -> None:
     with log_context(
         delivery=delivery.id,
         event=f"{delivery.event}.{delivery.action}",
@@ -154,4 +170,4 @@ async def _work(context: AppContext, delivery: PendingDelivery) -> None:
         installation=delivery.installation_id,
         attempt=delivery.attempt,
     ):
-        await process_delivery(context, delivery)
+        await process_delivery(services, delivery)

@@ -18,7 +18,7 @@ from bot.web.api import analytics_for
 from bot.web.auth import CSRF_COOKIE, SESSION_COOKIE, SESSION_LIFETIME, Access, Principal, repository_of, same_origin
 from bot.web.charts import Point, line_chart, stacked_bars
 from bot.web.intake import read_body
-from bot.web.keys import CONTEXT, GATE, SETTINGS
+from bot.web.keys import GATE, SERVICES, SETTINGS
 
 GREEN, RED, BLUE, GREY = "#2da44e", "#cf222e", "#1f6feb", "#8c959f"
 MAX_FORM = 4096
@@ -82,11 +82,11 @@ async def login(request: web.Request) -> web.Response:
     if not same_origin(request) or not tokens.well_formed(expected) or form.get("csrf") != expected:
         return _page("login.html", status=403, principal=None, csrf="", error=_FORGED)
     secret = form.get("token", "").strip()
-    row = await tokens.verify(request.app[CONTEXT].database, secret) if secret else None
+    row = await tokens.verify(request.app[SERVICES].database, secret) if secret else None
     if row is None or not Principal.of(row).may("read"):
         error = "That token is unknown, revoked, or cannot read."
         return _page("login.html", status=401, principal=None, error=error, csrf=expected)
-    session = await tokens.open_session(request.app[CONTEXT].database, row.id, SESSION_LIFETIME)
+    session = await tokens.open_session(request.app[SERVICES].database, row.id, SESSION_LIFETIME)
     response = web.HTTPSeeOther("/")
     response.set_cookie(SESSION_COOKIE, session, max_age=int(SESSION_LIFETIME.total_seconds()), **COOKIE_FLAGS)
     response.del_cookie(CSRF_COOKIE, path="/")
@@ -99,7 +99,7 @@ async def logout(request: web.Request) -> web.Response:
     session = request.cookies.get(SESSION_COOKIE, "")
     if not same_origin(request) or not request.app[GATE].csrf.matches(session, form.get("csrf", "")):
         return _page("login.html", status=403, principal=None, csrf="", error=_FORGED)
-    await tokens.close_session(request.app[CONTEXT].database, session)
+    await tokens.close_session(request.app[SERVICES].database, session)
     response = web.HTTPSeeOther("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
@@ -121,7 +121,7 @@ async def _form(request: web.Request) -> dict[str, str]:
 async def overview(request: web.Request) -> web.Response:
     """Every repository the token covers, with its latest grade, and the latest gradings."""
     access = await _signed_in(request)
-    database = request.app[CONTEXT].database
+    database = request.app[SERVICES].database
     names = await access.visible(await analytics.repositories(database))
     reachable = set(names)
     recent = [g for g in await analytics.recent_gradings(database, limit=200) if g.repository in reachable]
@@ -145,7 +145,7 @@ async def repository_page(request: web.Request) -> web.Response:
     repository = repository_of(request)
     access = await _signed_in(request, repository)
     answer = await analytics_for(request.app, repository)
-    strategy = await request.app[CONTEXT].learning.strategy_for(repository, None)
+    strategy = await request.app[SERVICES].learning.strategy_for(repository, None)
     score_chart = line_chart(
         [Point(f"#{p.pull_number} {p.head_sha[:7]}", p.score) for p in answer.scores],
         f"Score of each graded commit of {repository}",
@@ -179,7 +179,7 @@ async def repository_page(request: web.Request) -> web.Response:
         acceptance_chart=stacked_bars(acceptance, f"Trusted votes per rule on {repository}"),
         threshold_charts=threshold_charts,
         learned=[line.replace("`", "") for line in changes(strategy)],
-        gradings=await analytics.recent_gradings(request.app[CONTEXT].database, repository),
+        gradings=await analytics.recent_gradings(request.app[SERVICES].database, repository),
         web_url=request.app[SETTINGS].web_url,
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.keys import CONTEXT, DATABASE, RUNNER
+from bot.web.keys import DATABASE, RUNNER, SERVICES
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -23,4 +23,4 @@ async def readyz(request: web.Request) -> web.Response:
 async def metrics_endpoint(request: web.Request) -> web.Response:
     """Prometheus scrape target (the queue's gauges measured first: on PostgreSQL they span every replica)."""
     await request.app[RUNNER].measure()
-    return web.Response(body=request.app[CONTEXT].metrics.exposition(), content_type="text/plain", charset="utf-8")
+    return web.Response(body=request.app[SERVICES].metrics.exposition(), content_type="text/plain", charset="utf-8")

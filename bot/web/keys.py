@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.context import AppContext
+from bot.context import Services
 from bot.jobs.queues import DeliveryQueue
 from bot.settings import Settings
 from bot.store.db import Database
@@ -31,5 +31,5 @@ ROLE = web.AppKey("role", Role)
 DATABASE = web.AppKey("database", Database)
 RUNNER = web.AppKey("runner", DeliveryQueue)
 RECORDER = web.AppKey("recorder", Recorder)
-CONTEXT = web.AppKey("context", AppContext)
+SERVICES = web.AppKey("services", Services)
 GATE = web.AppKey("gate", Gate)

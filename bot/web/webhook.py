@@ -13,7 +13,7 @@ from bot.handlers import handles
 from bot.jobs.deliveries import pull_request_lock
 from bot.web.envelope import BadDelivery, check_headers, new_delivery, validate_payload
 from bot.web.intake import parse_json, read_body, utf8
-from bot.web.keys import CONTEXT, RECORDER, RUNNER, SETTINGS
+from bot.web.keys import RECORDER, RUNNER, SERVICES, SETTINGS
 
 log = logging.getLogger(__name__)
 MAX_BODY = 25 * 1024 * 1024
@@ -30,7 +30,7 @@ def signature_matches(secret: bytes, body: bytes, header: str | None) -> bool:
 
 async def receive(request: web.Request) -> web.Response:
     """Answer GitHub: 401 bad signature, 400 malformed, 413 too large, 200 ping/ignored/duplicate, 202 accepted."""
-    metrics = request.app[CONTEXT].metrics.deliveries
+    metrics = request.app[SERVICES].metrics.deliveries
     try:
         body = await read_body(request, MAX_BODY)
     except web.HTTPRequestEntityTooLarge:

@@ -95,6 +95,7 @@ def app_settings(fake: FakeGitHub, database_url: str, **overrides: Any) -> Setti
         "TOASTY_JOB_CONCURRENCY": 2,
         "TOASTY_INLINE_WAIT_SECONDS": 5,
         "TOASTY_POLL_MINUTES": 1440,  # the tests poll when they mean to, not when the clock says
+        "TOASTY_BOT_LOGIN": fake.app.bot.login,  # as operators may set it; test_bot_login looks it up at start
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

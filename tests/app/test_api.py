@@ -13,7 +13,7 @@ from bot.jobs.reactions import poll_reactions
 from bot.report.comment import parse_marker
 from bot.store import tokens
 from bot.store.tokens import NewToken
-from bot.web.keys import CONTEXT
+from bot.web.keys import SERVICES
 from tests.app.conftest import RunningApp, install
 from tests.app.scenarios import RISKY, UTIL, branchy
 from tests.engine.helpers import unified_diff
@@ -186,7 +186,7 @@ async def test_analytics_after_real_activity(fake_github: FakeGitHub, toasty: Ru
         fake_github.react(
             comment, "+1" if parse_marker(comment.body)[1] == "security.eval" else "-1", user="maintainer"
         )  # type: ignore[index]
-    await poll_reactions(toasty.app[CONTEXT])
+    await poll_reactions(toasty.app[SERVICES])
     reader = Client(toasty, await token(toasty, "read"))
     status, body, _ = await reader.call("GET", "/api/repos/octo/demo/analytics")
     assert status == 200

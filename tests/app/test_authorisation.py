@@ -21,7 +21,7 @@ from bot.store.feedback import NewSignal
 from bot.store.installations import installations_by_repository
 from bot.store.models import Feedback, utcnow
 from bot.store.tokens import NewToken
-from bot.web.keys import CONTEXT
+from bot.web.keys import SERVICES
 from tests.app.conftest import RunningApp, install
 from tests.app.http import raw_request
 from tests.fakegithub import FakeGitHub
@@ -204,10 +204,10 @@ async def test_collective_priors_count_installed_repositories_only(fake_github: 
         ]
 
     await feedback.append(toasty.database, votes("never/installed", "-1"))
-    priors = await toasty.app[CONTEXT].learning.refresh_priors()
+    priors = await toasty.app[SERVICES].learning.refresh_priors()
     assert "security.eval" not in priors.rules or priors.rules["security.eval"].negative == 0
     await feedback.append(toasty.database, votes("octo/demo", "+1"))
-    prior = (await toasty.app[CONTEXT].learning.refresh_priors()).rules["security.eval"]
+    prior = (await toasty.app[SERVICES].learning.refresh_priors()).rules["security.eval"]
     assert (prior.repositories, prior.negative, prior.positive > 0) == (1, 0, True)
 
 

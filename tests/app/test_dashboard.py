@@ -17,7 +17,7 @@ from bot.store import feedback, tokens
 from bot.store.feedback import NewSignal
 from bot.store.models import utcnow
 from bot.store.tokens import NewToken
-from bot.web.keys import CONTEXT
+from bot.web.keys import SERVICES
 from tests.app.conftest import RunningApp
 from tests.app.scenarios import RISKY, UTIL
 from tests.fakegithub import FakeGitHub
@@ -66,8 +66,8 @@ async def active_repository(fake: FakeGitHub, toasty: RunningApp) -> None:
     await toasty.settle()
     for comment in pull.review_comments.values():
         fake.react(comment, "+1" if parse_marker(comment.body)[1] == "security.eval" else "-1", user="maintainer")  # type: ignore[index]
-    await poll_reactions(toasty.app[CONTEXT])
-    learning = toasty.app[CONTEXT].learning
+    await poll_reactions(toasty.app[SERVICES])
+    learning = toasty.app[SERVICES].learning
     for values in ((12, 13, 14), (15, 16)):
         await feedback.append(
             toasty.database,

@@ -14,7 +14,7 @@ from bot.jobs.reactions import poll_reactions
 from bot.report.comment import parse_marker
 from bot.store import deliveries, feedback
 from bot.store.models import Delivery, Feedback
-from bot.web.keys import CONTEXT, RUNNER
+from bot.web.keys import RUNNER, SERVICES
 from tests.app.conftest import RunningApp
 from tests.app.scenarios import RISKY, UTIL
 from tests.fakegithub import FakeGitHub
@@ -55,7 +55,7 @@ async def log(toasty: RunningApp) -> list[Feedback]:
 
 async def test_reactions_are_polled_with_conditional_requests(fake_github: FakeGitHub, toasty: RunningApp) -> None:
     pull = await open_pull(fake_github, toasty, {"app/risky.py": RISKY})
-    context = toasty.app[CONTEXT]
+    context = toasty.app[SERVICES]
     shell, evaluate = comments_by_rule(pull)["security.shell-true"][0], comments_by_rule(pull)["security.eval"][0]
     fake_github.react(shell, "+1", user="maintainer")
     fake_github.react(evaluate, "-1", user="maintainer")
@@ -89,10 +89,10 @@ async def test_polling_pages_through_many_comments(fake_github: FakeGitHub, toas
     assert len(pull.review_comments) == 150
     last = max(pull.review_comments.values(), key=lambda c: c.id)
     fake_github.react(last, "+1", user="maintainer")
-    report = await poll_reactions(toasty.app[CONTEXT])
+    report = await poll_reactions(toasty.app[SERVICES])
     assert report.requests == 2  # two pages of 100
     assert report.signals == 1
-    assert (await poll_reactions(toasty.app[CONTEXT])).not_modified == 2
+    assert (await poll_reactions(toasty.app[SERVICES])).not_modified == 2
 
 
 async def test_the_next_push_shows_what_the_team_taught(fake_github: FakeGitHub, toasty: RunningApp) -> None:
@@ -101,7 +101,7 @@ async def test_the_next_push_shows_what_the_team_taught(fake_github: FakeGitHub,
     assert len(docstrings) == 6
     for comment in docstrings[:4]:
         fake_github.react(comment, "-1", user="maintainer")
-    await poll_reactions(toasty.app[CONTEXT])
+    await poll_reactions(toasty.app[SERVICES])
     pull.push({"app/more.py": '"""More."""\n\n\n' + UNDOCUMENTED.replace("helper_", "other_")})
     await deliver(fake_github, toasty, "pull_request", "synchronize.payload", pull)
     newest = max(pull.repo.check_runs.values(), key=lambda run: run.id)
@@ -118,10 +118,10 @@ async def test_strangers_reactions_are_recorded_but_change_nothing(fake_github: 
         for stranger in ("troll-1", "troll-2", "troll-3"):
             fake_github.react(comment, "-1", user=stranger)
         fake_github.react(comment, "-1", user="some-bot[bot]", bot=True)
-    await poll_reactions(toasty.app[CONTEXT])
+    await poll_reactions(toasty.app[SERVICES])
     associations = {e.association for e in await log(toasty)}
     assert associations == {"NONE", "BOT"}
-    strategy = await toasty.app[CONTEXT].learning.strategy_for("octo/demo", None)
+    strategy = await toasty.app[SERVICES].learning.strategy_for("octo/demo", None)
     assert strategy.rules["documentation.function-docstring"].delivery == "comment"
 
 
@@ -154,11 +154,11 @@ async def test_replies_ignore_mute_and_explain(fake_github: FakeGitHub, toasty: 
     replies = fake_github.requests("pulls/create-reply-for-review-comment")
     assert len(replies) == 1  # explained once
     assert "security.eval" in replies[0].json["body"]
-    strategy = await toasty.app[CONTEXT].learning.strategy_for("octo/demo", None)
+    strategy = await toasty.app[SERVICES].learning.strategy_for("octo/demo", None)
     assert strategy.rules["security.eval"].delivery == "comment"  # a stranger cannot mute a rule
     modify = reply("@toasty mute security.eval", "org-reader", "MEMBER")
     await deliver(fake_github, toasty, "pull_request_review_comment", "created.payload", pull, modify=modify)
-    strategy = await toasty.app[CONTEXT].learning.strategy_for("octo/demo", None)
+    strategy = await toasty.app[SERVICES].learning.strategy_for("octo/demo", None)
     assert strategy.rules["security.eval"].delivery == "comment"  # nor can an organisation member who only reads
     fake_github.state.deleted_logins.add("gone")
     modify = reply("@toasty mute security.eval", "gone", "MEMBER")
@@ -172,7 +172,7 @@ async def test_replies_ignore_mute_and_explain(fake_github: FakeGitHub, toasty: 
         pull,
         modify=reply("@toasty mute security.eval", "maintainer", "MEMBER"),
     )
-    strategy = await toasty.app[CONTEXT].learning.strategy_for("octo/demo", None)
+    strategy = await toasty.app[SERVICES].learning.strategy_for("octo/demo", None)
     assert strategy.rules["security.eval"].delivery == "silent"
 
 
@@ -206,7 +206,7 @@ async def test_strategy_history_records_gradings_not_reads(fake_github: FakeGitH
     await open_pull(fake_github, toasty, {"app/risky.py": RISKY}, base=pinned)
     history = await feedback.snapshots(toasty.database, "octo/demo")
     assert [parse_strategy(s.document).rules["complexity.cyclomatic"].threshold for s in history] == [25]
-    await toasty.app[CONTEXT].learning.strategy_for("octo/demo", None)  # the dashboard's and the API's view
+    await toasty.app[SERVICES].learning.strategy_for("octo/demo", None)  # the dashboard's and the API's view
     assert len(await feedback.snapshots(toasty.database, "octo/demo")) == 1
 
 
@@ -267,7 +267,7 @@ async def test_webhooks_are_acknowledged_while_a_big_strategy_is_learned(
 ) -> None:
     busy = synthetic_log(20_000, "octo/busy")
     await feedback.append(toasty.database, [as_new_signal(signal) for signal in busy])
-    learning = toasty.app[CONTEXT].learning
+    learning = toasty.app[SERVICES].learning
     computing = asyncio.create_task(learning.strategy_for("octo/busy", None))
     repo = fake_github.add_repo("octo/demo")
     pull = repo.add_pull(base_files={"app/util.py": UTIL}, changes={"app/risky.py": RISKY}, author="maintainer")

@@ -15,7 +15,7 @@ from bot.store import deliveries
 from bot.store.db import Database
 from bot.store.deliveries import NewDelivery, PendingDelivery, Recorder
 from bot.store.models import Delivery, utcnow
-from bot.web.keys import CONTEXT
+from bot.web.keys import SERVICES
 from tests.app.conftest import RunningApp
 from tests.app.scenarios import RISKY, UTIL
 from tests.fakegithub import FakeGitHub
@@ -156,7 +156,7 @@ async def test_pull_request_locks_are_dropped_once_released(fake_github: FakeGit
         await fake_github.deliver(fake_github.webhook("pull_request", "opened.payload", pull=pull), toasty.webhook_url)
     await toasty.settle()
     assert len(repo.check_runs) == 3
-    assert toasty.app[CONTEXT].pull_locks == {}
+    assert toasty.app[SERVICES].pull_locks.held == {}
 
 
 async def test_acknowledgements_recorded_together_each_learn_whether_they_were_new(database_url: str) -> None:

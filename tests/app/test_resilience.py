@@ -206,10 +206,14 @@ async def test_installation_tokens_are_cached_and_renewed_when_github_revokes_th
 
 
 async def retry_now(toasty: RunningApp, event: str = "pull_request") -> Delivery:
-    """The delivery was rescheduled: run it again at once instead of waiting out its delay."""
+    """The delivery was rescheduled: run it again at once instead of waiting out its delay (the comments it left
+    pending are as old as they would be by then)."""
     async with toasty.database.session() as session:
         (row,) = (await session.scalars(select(Delivery).where(Delivery.event == event))).all()
+        skipped = row.not_before - utcnow() if row.not_before is not None else timedelta(0)
         await session.execute(update(Delivery).where(Delivery.id == row.id).values(not_before=None))
+        for comment in await session.scalars(select(ReviewComment).where(ReviewComment.status == "pending")):
+            comment.pending_since = (comment.pending_since or comment.created_at) - skipped
     await toasty.app[RUNNER].run_now(row.id)
     await toasty.settle()
     found = await deliveries.get(toasty.database, row.id)
@@ -245,6 +249,44 @@ async def test_a_review_lost_to_a_502_is_posted_by_the_retry(fake_github: FakeGi
     assert len(pull.reviews) == 1
     assert len(pull.review_comments) == 2
     assert len(pull.repo.check_runs) == 1
+
+
+async def test_a_retry_after_the_review_failed_posts_the_kept_review_without_grading_again(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.server_error_next("pulls/create-review", status=502)
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    (run,) = pull.repo.check_runs.values()
+    assert (run.status, len(pull.reviews)) == ("completed", 0)
+    first_attempt = len(fake_github.requests())
+    assert (await retry_now(toasty)).state == "done"
+    retried = [r.operation_id for r in fake_github.requests()[first_attempt:]]
+    assert retried == ["pulls/list-review-comments", "pulls/create-review"]  # what GitHub has, then the rest
+    assert fake_github.count("pulls/list-files") == 1
+    (review,) = pull.reviews.values()
+    assert "2 comments on what this push made worse" in review.body
+    assert sorted(c.line for c in pull.review_comments.values()) == [8, 13]
+    async with toasty.database.session() as session:
+        (grading,) = (await session.scalars(select(Grading))).all()
+        assert {row.status for row in await session.scalars(select(ReviewComment))} == {"posted"}
+    assert grading.comments == 2
+    assert grading.review is not None
+    for code in ("subprocess.run(command, shell=True)", "eval(expression)", "Evaluate user input"):
+        assert code not in grading.review  # what the review needs (findings, lines, messages), never the code
+
+
+async def test_a_retry_after_a_review_github_created_posts_nothing_and_reads_nothing_again(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+    fake_github.server_error_after_next("pulls/create-review", status=502)
+    assert await deliver_opened(fake_github, toasty, pull) == 202
+    first_attempt = len(fake_github.requests())
+    assert (await retry_now(toasty)).state == "done"
+    assert [r.operation_id for r in fake_github.requests()[first_attempt:]] == ["pulls/list-review-comments"]
+    assert len(pull.reviews) == 1
+    assert len(pull.review_comments) == 2
 
 
 async def test_one_delivery_grading_two_pull_requests_keeps_their_gradings_apart(toasty: RunningApp) -> None:
@@ -304,8 +346,10 @@ async def test_a_marker_pasted_by_someone_else_does_not_count_as_posted(
     # The review's answer was lost and GitHub holds only a stranger's copies of Toasty's comments, markers included.
     for comment in pull.review_comments.values():
         comment.user = fake_github.state.user("mallory")
-    async with toasty.database.session() as session:
-        await session.execute(update(ReviewComment).values(status="pending"))
+    async with toasty.database.session() as session:  # a minute ago: GitHub has long finished with that review
+        await session.execute(
+            update(ReviewComment).values(status="pending", pending_since=utcnow() - timedelta(minutes=1))
+        )
     rerun = fake_github.webhook("check_suite", "rerequested.payload", pull=pull)
     assert (await fake_github.deliver(rerun, toasty.webhook_url)).status_code == 202
     await toasty.settle()

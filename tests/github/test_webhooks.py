@@ -41,6 +41,25 @@ def test_githubs_examples_give_their_installation_repository_and_sender(event: s
     assert delivery.sender.is_bot == (data["sender"]["type"] == "Bot")
 
 
+@pytest.mark.parametrize(("event", "action"), examples(), ids=[f"{e}.{a}" for e, a in examples()])
+def test_githubs_examples_give_the_pull_request_they_are_about(event: str, action: str) -> None:
+    data = load_example(event, action)
+    delivery = envelope(data)
+    holder = data.get("pull_request") or (data.get("issue") if (data.get("issue") or {}).get("pull_request") else None)
+    assert delivery.about_pull_request == (holder is not None)
+    if holder is not None:
+        assert delivery.pull_number == holder["number"]
+
+
+def test_an_issue_comment_is_about_a_pull_request_only_in_its_conversation() -> None:
+    on_pull = envelope({"issue": {"number": 7, "pull_request": {"url": "https://api.github.com/repos/o/r/pulls/7"}}})
+    assert (on_pull.about_pull_request, on_pull.pull_number) == (True, 7)
+    on_issue = envelope({"issue": {"number": 8}})
+    assert not on_issue.about_pull_request
+    with pytest.raises(MissingField, match="no pull request"):
+        _ = on_issue.pull_number
+
+
 def test_a_missing_field_says_which_when_a_handler_needs_it() -> None:
     bare = envelope({"action": "opened"})
     with pytest.raises(MissingField, match="no installation"):
@@ -66,6 +85,11 @@ def test_a_bot_is_known_by_its_type_or_its_login() -> None:
         {"repository": {"full_name": 7}},
         {"sender": {"login": None}},
         {"sender": {"login": "ana", "type": 1}},
+        {"pull_request": {"number": "7"}},
+        {"pull_request": {"number": 0}},
+        {"pull_request": {}},
+        {"issue": {"number": -1, "pull_request": {}}},
+        {"issue": {"number": 7, "pull_request": "yes"}},
     ],
 )
 def test_a_malformed_shared_field_is_refused_not_guessed(data: dict[str, object]) -> None:
