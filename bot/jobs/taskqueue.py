@@ -12,7 +12,8 @@
   replica (procrastinate records each tick once).
 
 The workers have their own small psycopg pool; the App's own connections (asyncpg, through SQLAlchemy) are not
-shared with them, so a busy queue cannot slow acknowledgements down.
+shared with them, so a busy queue cannot slow acknowledgements down. Its connections run each statement as its own
+transaction and commit without waiting for the disk (see `_queue_pool`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +30,8 @@ from typing import Any
 from procrastinate import App, JobContext, PsycopgConnector
 from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
+from psycopg import AsyncConnection as QueueConnection
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -57,7 +61,10 @@ MEASURE_EVERY = 1.0
 STOP_GRACE = 10.0
 """A stop lets running jobs finish this long; the rest are cut short and handed back to the queue."""
 WORKER_POOL = 4
-"""psycopg connections per worker process: fetching, finishing, heartbeats and LISTEN share them."""
+"""psycopg connections per worker process: fetching, finishing and heartbeats share them."""
+IDLE_BEFORE_CHECK = 10.0
+"""Seconds a queue connection may rest before it is checked on its next use (a server may drop idle ones); one in
+steady use is not (psycopg's pool would check it on every use, a round trip per statement)."""
 
 _DEFER = text(
     "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY("
@@ -126,10 +133,8 @@ class TaskQueue:
         self.attempts = attempts
         self.concurrency = concurrency
         self.metrics = metrics
-        self.app = App(
-            connector=PsycopgConnector(conninfo=conninfo, min_size=1, max_size=WORKER_POOL),
-            periodic_defaults={"max_delay": PERIODIC_CATCH_UP},
-        )
+        self.pool = _queue_pool(conninfo)
+        self.app = App(connector=PsycopgConnector(), periodic_defaults={"max_delay": PERIODIC_CATCH_UP})
         self._worker: asyncio.Task[None] | None = None
         self._measured = -MEASURE_EVERY
         self._register(scheduled)
@@ -176,7 +181,8 @@ class TaskQueue:
 
     async def start(self) -> int:
         """Start this process's workers; what other replicas left is already in the queue. Returns 0."""
-        await self.app.open_async()
+        await self.pool.open(wait=True)
+        await self.app.open_async(self.pool)
         self._worker = asyncio.create_task(
             self.app.run_worker_async(
                 concurrency=self.concurrency,
@@ -202,6 +208,7 @@ class TaskQueue:
             log.warning("procrastinate's worker did not stop in time")
         self._worker = None
         await self.app.close_async()
+        await self.pool.close()
 
     async def _wait_worker(self) -> None:
         if self._worker is not None:
@@ -220,12 +227,12 @@ class TaskQueue:
             return
         self._measured = now
         self.metrics.queue_depth.set(await self._count(_WAITING))
-        async with self.database.begin() as connection:
+        async with self.database.autocommit() as connection:
             oldest = await connection.scalar(_OLDEST, {"task": TASK})
         self.metrics.queue_age.set(float(oldest or 0.0))
 
     async def _count(self, query: Any) -> int:
-        async with self.database.begin() as connection:
+        async with self.database.autocommit() as connection:
             return int(await connection.scalar(query, {"task": TASK}) or 0)
 
     async def _process(self, context: JobContext, delivery_id: str) -> None:
@@ -255,6 +262,38 @@ class TaskQueue:
         for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS):
             await manager.retry_job(job)
             log.warning("job %s (%s) of a stalled worker is queued again", job.id, job.task_name)
+
+
+def _queue_pool(conninfo: str) -> AsyncConnectionPool[QueueConnection]:
+    """The workers' connections: each statement its own transaction (procrastinate's are single calls of its SQL
+    functions; BEGIN and COMMIT would double the round trips), committed without waiting for the disk.
+
+    Waiting for the disk buys nothing here: what a database crash could lose of the queue's own writes is taking a
+    job, finishing it, or a periodic tick, and each is redone (the job found stalled or due again, the tick deferred
+    again). The delivery's record and its job, and every effect a job records, commit on the App's connections,
+    which wait for the disk, and a commit that waits makes durable every write before it."""
+    rested: weakref.WeakKeyDictionary[QueueConnection, float] = weakref.WeakKeyDictionary()
+
+    async def opened(connection: QueueConnection) -> None:
+        await connection.set_autocommit(True)  # not a connection argument: procrastinate's LISTEN passes its own
+
+    async def returned(connection: QueueConnection) -> None:
+        rested[connection] = time.monotonic()
+
+    async def check_if_rested(connection: QueueConnection) -> None:
+        if time.monotonic() - rested.get(connection, time.monotonic()) >= IDLE_BEFORE_CHECK:
+            await connection.execute("")  # raises if the server dropped it; the pool then opens another
+
+    return AsyncConnectionPool(
+        conninfo,
+        min_size=1,
+        max_size=WORKER_POOL,
+        kwargs={"options": "-c synchronous_commit=off"},
+        configure=opened,
+        check=check_if_rested,
+        reset=returned,
+        open=False,
+    )
 
 
 def cron_every(minutes: float) -> str:
