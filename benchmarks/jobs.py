@@ -32,7 +32,7 @@ import asyncpg
 
 from benchmarks.app import RATE, SECONDS, WARM_UP_SECONDS, _load_delivery, _percentile, _steady_load
 from bot.jobs.attempts import Attempts
-from bot.jobs.taskqueue import ScheduledWork, TaskQueue, conninfo
+from bot.jobs.taskqueue import TaskQueue, conninfo
 from bot.store.db import Database
 from bot.store.deliveries import NewDelivery, PendingDelivery, Recorder
 from tests.app.scenarios import RISKY, UTIL
@@ -146,7 +146,7 @@ async def _deferral_cost(scratch: Path) -> str:
     async with _database(variant, scratch) as url:
         database = Database(url.replace("postgresql://", "postgresql+asyncpg://", 1))
         await database.migrate()
-        queue = TaskQueue(Attempts(database, _no_work), conninfo(url), ScheduledWork(_nothing, "0 0 1 1 *", _nothing))
+        queue = TaskQueue(Attempts(database, _no_work), conninfo(url), ())
         recorders = {"without": Recorder(database), "with": Recorder(database, defer=queue.defer)}
         times: dict[str, list[float]] = {name: [] for name in recorders}
         body = '{"pad": "' + "x" * 8000 + '"}'  # a webhook body of typical size
@@ -167,10 +167,6 @@ async def _deferral_cost(scratch: Path) -> str:
 
 
 async def _no_work(delivery: PendingDelivery) -> None:
-    return None
-
-
-async def _nothing() -> None:
     return None
 
 

@@ -8,8 +8,8 @@
   retried job due when GitHub said.
 - Workers send heartbeats; a periodic task gives the jobs of a worker whose heartbeat stopped (killed, its node
   gone) back to the queue, so a live worker takes them within a minute.
-- The reaction poll and the retention of old deliveries are periodic tasks, deferred once per tick across every
-  replica (procrastinate records each tick once).
+- The reaction poll, the collective priors' refresh and the retention of old deliveries are periodic tasks,
+  deferred once per tick across every replica (procrastinate records each tick once), never two runs at once.
 
 The workers have their own small psycopg pool; the App's own connections (asyncpg, through SQLAlchemy) are not
 shared with them, so a busy queue cannot slow acknowledgements down. Its connections run each statement as its own
@@ -24,7 +24,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from procrastinate import App, JobContext, PsycopgConnector
@@ -49,7 +49,6 @@ STALLED_AFTER_SECONDS = 20.0
 """A worker silent this long is taken for dead; its jobs go back to the queue (recovery well within a minute)."""
 STALLED_CHECK_CRON = "* * * * * */10"
 """Every ten seconds (procrastinate's cron takes a sixth field for seconds)."""
-PRUNE_CRON = "17 */6 * * *"
 POLL_FALLBACK = 1.0
 """Seconds between looks for due jobs when no notification came: a retry whose time has come, or the next job of a
 pull request whose previous one just finished (procrastinate notifies only insertions). One indexed query."""
@@ -90,8 +89,6 @@ _OLDEST = text(
     "AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())"
 )
 
-Periodic = Callable[[], Awaitable[None]]
-
 
 class RetryAt(Exception):
     """The retry policy asked for another attempt at `when`."""
@@ -108,13 +105,20 @@ class _PolicyRetry(BaseRetryStrategy):
         return RetryDecision(retry_at=exception.when) if isinstance(exception, RetryAt) else None
 
 
-@dataclass
-class ScheduledWork:
-    """The periodic work that must run once across replicas, handed in by whoever builds the queue."""
+@dataclass(frozen=True, slots=True)
+class PeriodicWork:
+    """Work on a timer that must run once across replicas: a periodic task here, an interval in one process."""
 
-    poll_reactions: Periodic
-    poll_cron: str
-    prune: Periodic
+    name: str
+    every: timedelta
+    run: Callable[[], Awaitable[None]]
+    first: timedelta | None = None
+    """In one process: how long after start it first runs (default: one interval). procrastinate keeps to `cron`."""
+
+    @property
+    def cron(self) -> str:
+        """The same interval as procrastinate's cron takes it."""
+        return cron_every(self.every.total_seconds() / 60)
 
 
 class TaskQueue:
@@ -124,7 +128,7 @@ class TaskQueue:
         self,
         attempts: Attempts,
         conninfo: str,
-        scheduled: ScheduledWork,
+        periodic: Sequence[PeriodicWork],
         *,
         concurrency: int = 4,
         metrics: Metrics | None = None,
@@ -137,9 +141,11 @@ class TaskQueue:
         self.app = App(connector=PsycopgConnector(), periodic_defaults={"max_delay": PERIODIC_CATCH_UP})
         self._worker: asyncio.Task[None] | None = None
         self._measured = -MEASURE_EVERY
-        self._register(scheduled)
+        self._register()
+        for work in periodic:
+            self._register_periodic(work)
 
-    def _register(self, scheduled: ScheduledWork) -> None:
+    def _register(self) -> None:
         app = self.app
 
         @app.task(name=TASK, queue=QUEUE, pass_context=True, retry=_PolicyRetry())
@@ -151,15 +157,14 @@ class TaskQueue:
         async def retry_stalled_jobs(timestamp: int) -> None:
             await self._retry_stalled()
 
-        @app.periodic(cron=scheduled.poll_cron)
-        @app.task(name="poll-reactions", queue="periodic", queueing_lock="poll-reactions", lock="poll-reactions")
-        async def poll_reactions(timestamp: int) -> None:
-            await scheduled.poll_reactions()
+    def _register_periodic(self, work: PeriodicWork) -> None:
+        """Deferred once per tick across replicas, and never run twice at once (a slow run delays the next)."""
 
-        @app.periodic(cron=PRUNE_CRON)
-        @app.task(name="prune-deliveries", queue="periodic", queueing_lock="prune-deliveries")
-        async def prune_deliveries(timestamp: int) -> None:
-            await scheduled.prune()
+        async def run(timestamp: int) -> None:
+            await work.run()
+
+        task = self.app.task(name=work.name, queue="periodic", queueing_lock=work.name, lock=work.name)(run)
+        self.app.periodic(cron=work.cron)(task)
 
     async def defer(self, connection: AsyncConnection, new: Sequence[NewDelivery]) -> None:
         """Queue the jobs of newly recorded deliveries in the transaction recording them."""

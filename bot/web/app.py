@@ -19,7 +19,7 @@ from bot.github.auth import AppAuth
 from bot.jobs.attempts import Attempts
 from bot.jobs.deliveries import abandon_delivery, process_delivery
 from bot.jobs.queues import make_queue
-from bot.jobs.schedule import schedule_learning, scheduled_work
+from bot.jobs.schedule import in_process_scheduler, periodic_work
 from bot.learning.service import LearningService
 from bot.logs import log_context
 from bot.metrics import Metrics
@@ -78,16 +78,18 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
         metrics=metrics,
     )
     attempts = Attempts(database, partial(_work, context), partial(abandon_delivery, context), metrics)
-    runner = make_queue(attempts, scheduled_work(context), concurrency=settings.job_concurrency, metrics=metrics)
-    scheduler = schedule_learning(context, shared_work=database.one_process)
+    periodic = periodic_work(context)
+    runner = make_queue(attempts, periodic, concurrency=settings.job_concurrency, metrics=metrics)
+    scheduler = in_process_scheduler(periodic) if database.one_process else None
     app[DATABASE], app[CONTEXT], app[RUNNER] = database, context, runner
     app[RECORDER] = Recorder(database, defer=runner.defer)
     app[GATE] = Gate(database, CsrfTokens(_session_secret(settings)))
-    await learning.refresh_priors()
+    await learning.start_priors()
     if auth is not None:
         if app[ROLE].works:
             await runner.start()
-        scheduler.start()
+        if scheduler is not None:
+            scheduler.start()
     else:
         log.warning(
             "GITHUB_APP_ID and a private key are not set: webhooks are verified and recorded, and will be "
@@ -96,7 +98,7 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
     try:
         yield
     finally:
-        if scheduler.running:
+        if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
         await runner.stop()
         learning.close()
