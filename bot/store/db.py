@@ -19,12 +19,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from bot.store.turns import ROUTINE, Turns
 
 POSTGRES_CONNECTIONS = 15
 """Per replica: the job workers, webhook acknowledgements and API calls share them; docs/deployment.md sizes by it."""
+LOCK_CONNECTIONS = 4
+"""Kept per replica for holding locks (one per grading in progress); more open when more are held, and close after."""
 IDLE_BEFORE_PING = 10.0
 """Seconds a pooled PostgreSQL connection may rest before it is pinged on its next use: a server or a proxy may have
 dropped it meanwhile. One in steady use is not pinged (SQLAlchemy's pre-ping costs three round trips per use)."""
@@ -48,16 +50,15 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, hide_parameters=True, **options)
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        else:  # a server may drop idle connections; a file cannot
-            event.listen(self.engine.sync_engine, "checkin", _rested_since)
-            event.listen(self.engine.sync_engine, "checkout", _ping_if_rested)
+        else:
+            _ping_when_rested(self.engine)
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         """The same pool, each statement its own transaction: one round trip, where BEGIN and COMMIT add two."""
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.turns = Turns() if url.startswith("sqlite") else None
         """SQLite's one connection is taken in turns, by priority; a PostgreSQL pool has a connection for each."""
         self._lock_engine: AsyncEngine | None = None
-        """Connections that hold long advisory locks, outside the pool the work itself needs (opened per lock)."""
+        """Connections that hold long advisory locks, outside the pool the work itself needs."""
 
     @property
     def one_process(self) -> bool:
@@ -117,24 +118,21 @@ class Database:
     @asynccontextmanager
     async def locked(self, name: str) -> AsyncIterator[None]:
         """Hold the named lock for the block, waiting for it: with several replicas on one PostgreSQL, one at a time
-        (a session advisory lock on a connection of its own). SQLite serves one process: in-process locks suffice."""
+        (a transaction's advisory lock, on a connection of its own). SQLite serves one process: in-process locks
+        suffice."""
         if self.one_process:
             yield
             return
-        key = _lock_key(name)
         async with self._lock_connection() as connection:
-            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
-            await connection.commit()
-            try:
-                yield
-            finally:
-                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                await connection.commit()
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(name)})
+            yield  # the connection goes back rolled back, whatever happened: the lock ends with its transaction
 
     def _lock_connection(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        """A connection outside the pool for holding a lock as long as the work under it takes."""
+        """A connection outside the pool for holding a lock as long as the work under it takes; LOCK_CONNECTIONS of
+        them are kept (a new connection per lock costs the database a process and the App several round trips)."""
         if self._lock_engine is None:
-            self._lock_engine = create_async_engine(self.url, poolclass=NullPool)
+            self._lock_engine = create_async_engine(self.url, pool_size=LOCK_CONNECTIONS, max_overflow=-1)
+            _ping_when_rested(self._lock_engine)
         return self._lock_engine.connect()
 
     async def dispose(self) -> None:
@@ -170,6 +168,12 @@ def _in_memory(url: str) -> bool:
 def _lock_key(name: str) -> int:
     """PostgreSQL's advisory locks are keyed by a signed 64-bit integer."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def _ping_when_rested(engine: AsyncEngine) -> None:
+    """A server may drop idle connections (a file cannot): ping those that rested, not those in steady use."""
+    event.listen(engine.sync_engine, "checkin", _rested_since)
+    event.listen(engine.sync_engine, "checkout", _ping_if_rested)
 
 
 def _rested_since(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
