@@ -165,6 +165,16 @@ async def test_periodic_work_runs_once_per_tick_across_replicas(database: Databa
     assert 2 <= len(polls) <= elapsed + 1  # three replicas, yet one run per second's tick
 
 
+@pytest.mark.postgres
+async def test_taking_a_job_keeps_to_the_index_whatever_the_statistics_say(database: Database) -> None:
+    """Stale statistics (a queue analysed while empty) would have every fetch sort the whole backlog."""
+    async with database.autocommit() as connection:
+        settings = await connection.scalar(
+            text("SELECT proconfig FROM pg_proc WHERE proname = 'procrastinate_fetch_job_v2'")
+        )
+    assert "enable_sort=off" in settings
+
+
 async def _jobs(database: Database, delivery_id: str) -> int:
     async with database.begin() as connection:
         found = await connection.scalar(
