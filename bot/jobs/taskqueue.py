@@ -281,6 +281,7 @@ def _queue_pool(conninfo: str) -> AsyncConnectionPool[QueueConnection]:
 
     async def opened(connection: QueueConnection) -> None:
         await connection.set_autocommit(True)  # not a connection argument: procrastinate's LISTEN passes its own
+        await connection.execute("SET synchronous_commit = off")  # for this connection's whole life
 
     async def returned(connection: QueueConnection) -> None:
         rested[connection] = time.monotonic()
@@ -293,7 +294,6 @@ def _queue_pool(conninfo: str) -> AsyncConnectionPool[QueueConnection]:
         conninfo,
         min_size=1,
         max_size=WORKER_POOL,
-        kwargs={"options": "-c synchronous_commit=off"},
         configure=opened,
         check=check_if_rested,
         reset=returned,

@@ -175,6 +175,20 @@ async def test_taking_a_job_keeps_to_the_index_whatever_the_statistics_say(datab
     assert "enable_sort=off" in settings
 
 
+@pytest.mark.postgres
+async def test_only_the_queues_own_connections_commit_without_waiting_for_the_disk(database: Database) -> None:
+    queue = replica(database, Attempts(database, lambda pending: _nothing()))
+    await queue.start()
+    try:
+        async with queue.pool.connection() as connection:
+            assert connection.autocommit
+            assert await (await connection.execute("SHOW synchronous_commit")).fetchone() == ("off",)
+    finally:
+        await queue.stop()
+    async with database.autocommit() as connection:  # the delivery's record, its job, and every effect: durable
+        assert await connection.scalar(text("SHOW synchronous_commit")) == "on"
+
+
 async def _jobs(database: Database, delivery_id: str) -> int:
     async with database.begin() as connection:
         found = await connection.scalar(
