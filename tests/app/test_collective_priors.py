@@ -11,11 +11,14 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.jobs import schedule
+from bot.jobs.attempts import Attempts
+from bot.jobs.taskqueue import TaskQueue, conninfo
 from bot.learning import service
 from bot.learning.service import LearningService
 from bot.settings import Settings
 from bot.store import feedback, priors
 from bot.store.db import Database
+from bot.store.deliveries import PendingDelivery
 from bot.store.feedback import NewSignal
 from bot.store.models import utcnow
 from bot.store.priors import StoredPrior
@@ -60,6 +63,21 @@ async def test_a_process_that_did_not_compute_the_priors_grades_with_the_stored_
         assert await elsewhere.current_priors() == recomputed != computed
     finally:
         elsewhere.close()
+
+
+async def test_both_schedulers_run_the_same_periodic_work(toasty: RunningApp) -> None:
+    """procrastinate's periodic tasks where replicas share PostgreSQL, the in-process scheduler on SQLite: one list."""
+    work = schedule.periodic_work(toasty.app[CONTEXT])
+    names = ["poll-reactions", "collective-priors", "prune-deliveries"]
+    assert [each.name for each in work] == names
+    assert sorted(job.id for job in schedule.in_process_scheduler(work).get_jobs()) == sorted(names)
+    if not toasty.database.one_process:
+        queue = TaskQueue(Attempts(toasty.database, _nothing), conninfo(toasty.database.url), work)
+        assert set(names) <= set(queue.app.tasks)
+
+
+async def _nothing(pending: PendingDelivery) -> None:
+    return None
 
 
 @pytest.mark.postgres
