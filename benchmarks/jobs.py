@@ -9,7 +9,11 @@ run from a `git archive` of that commit with the same interpreter; "new" is this
 - recovery after `kill -9` mid-grading: from the kill to the check run completed, the process restarted at once
   (on PostgreSQL the new queue's survivor is another `toasty worker`); targets: immediate on SQLite, <= 60 s on
   PostgreSQL; given up after RECOVERY_CAP seconds;
-- PostgreSQL connections one replica holds after that load.
+- PostgreSQL connections one replica holds after that load;
+- CPU seconds per 1,000 deliveries while the backlog is worked off, from /proc (so they hold on a machine shared with
+  other work, where the rates do not): the working processes (their analysis pools included), and PostgreSQL's
+  processes serving this database when the server runs on this machine; from them, the rate the machine's cores
+  could reach at most with two processes, and the ratio that allows.
 
 PostgreSQL: TOASTY_BENCH_POSTGRES (default postgresql://postgres@127.0.0.1:5432/test) is used to create and drop a
 fresh database per measurement. `python -m benchmarks jobs`.
@@ -24,7 +28,7 @@ import secrets
 import subprocess
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +36,7 @@ import asyncpg
 
 from benchmarks.app import RATE, SECONDS, WARM_UP_SECONDS, _load_delivery, _percentile, _steady_load
 from bot.jobs.attempts import Attempts
-from bot.jobs.taskqueue import ScheduledWork, TaskQueue, conninfo
+from bot.jobs.taskqueue import TaskQueue, conninfo
 from bot.store.db import Database
 from bot.store.deliveries import NewDelivery, PendingDelivery, Recorder
 from tests.app.scenarios import RISKY, UTIL
@@ -45,6 +49,7 @@ POSTGRES = os.environ.get("TOASTY_BENCH_POSTGRES", "postgresql://postgres@127.0.
 BACKLOG = 1000
 RECOVERY_CAP = 75.0
 RECORDS = 1000
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,26 @@ def run() -> Iterator[str]:
     yield from asyncio.run(_measure())
 
 
+@dataclass(frozen=True)
+class Throughput:
+    """Deliveries per second while a backlog is worked off, and the CPU it took (ms per delivery)."""
+
+    rate: float
+    workers_cpu: float
+    database_cpu: float | None
+    """None where PostgreSQL's processes are not on this machine (or the database is SQLite)."""
+
+    def cells(self, processes: int) -> str:
+        database = f"{self.database_cpu:.2f} ms" if self.database_cpu is not None else "n/a"
+        bound = f"{self.bound(processes):.0f}/s" if self.database_cpu is not None else "n/a"
+        return f"{self.rate:.0f} | {self.workers_cpu:.2f} ms | {database} | {bound}"
+
+    def bound(self, processes: int) -> float:
+        """The most these costs allow: each process one core at most, all of them and PostgreSQL this machine's."""
+        cores = os.cpu_count() or 1
+        return min(processes * 1000 / self.workers_cpu, cores * 1000 / (self.workers_cpu + (self.database_cpu or 0)))
+
+
 async def _measure() -> list[str]:
     lines = ["## Job queue: today's runner (at " + BASELINE + ") beside procrastinate / the new runner", ""]
     with tempfile.TemporaryDirectory() as scratch:
@@ -81,9 +106,11 @@ async def _measure() -> list[str]:
             for database in ("sqlite", "postgresql")
             for name, source in (("today", baseline), ("new", None))
         ]
-        rows = []
+        rows, costs = [], []
         for variant in variants:
-            rows.append(await _measure_variant(variant, Path(scratch)))
+            row, cost = await _measure_variant(variant, Path(scratch))
+            rows.append(row)
+            costs.extend(cost)
         deferral = await _deferral_cost(Path(scratch))
     lines.append(
         "| variant | ack p50 | ack p99 | processed/s, 1 process | processed/s, 2 processes | 2 ÷ 1 "
@@ -95,6 +122,18 @@ async def _measure() -> list[str]:
     lines.append(deferral)
     lines.append("")
     lines.append(
+        f"CPU per delivery while the backlog was worked off ({os.cpu_count()} cores, load average at the end "
+        f"{os.getloadavg()[0]:.1f}):"
+    )
+    lines.append("")
+    lines.append(
+        "| variant | processes | processed/s | workers' CPU per delivery | PostgreSQL's CPU per delivery "
+        "| the most this CPU per delivery allows here |"
+    )
+    lines.append("|---|---|---|---|---|---|")
+    lines.extend(costs)
+    lines.append("")
+    lines.append(
         f"(acknowledgement at {RATE}/s for {SECONDS} s after {WARM_UP_SECONDS} s warm-up; backlog of {BACKLOG} "
         f"deliveries; recovery given up after {RECOVERY_CAP:.0f} s; targets: p99 < 20 ms, 2 ÷ 1 >= 1.6, recovery "
         "immediate on SQLite and <= 60 s on PostgreSQL)"
@@ -102,7 +141,8 @@ async def _measure() -> list[str]:
     return lines
 
 
-async def _measure_variant(variant: Variant, scratch: Path) -> str:
+async def _measure_variant(variant: Variant, scratch: Path) -> tuple[str, list[str]]:
+    """The variant's row of the main table, and its rows of the CPU table."""
     async with running_fake_github(validate_responses=False) as fake:
         async with _database(variant, scratch) as url:
             p50, p99 = await _acknowledgements(fake, variant, url, scratch)
@@ -114,13 +154,19 @@ async def _measure_variant(variant: Variant, scratch: Path) -> str:
                 two, _ = await _throughput(fake, variant, url, scratch, processes=2)
         async with _database(variant, scratch) as url:
             recovery = await _recovery(fake, variant, url, scratch)
-    ratio = f"{two / one:.2f}" if two is not None and one else "n/a"
-    two_text = f"{two:.0f}" if two is not None else "n/a (one process owns SQLite)"
+    ratio = f"{two.rate / one.rate:.2f}" if two is not None and one.rate else "n/a"
+    two_text = f"{two.rate:.0f}" if two is not None else "n/a (one process owns SQLite)"
     recovery_text = f"{recovery:.1f} s" if recovery is not None else f"> {RECOVERY_CAP:.0f} s"
-    return (
-        f"| {variant.label} | {p50:.1f} ms | {p99:.1f} ms | {one:.0f} | {two_text} | {ratio} | {recovery_text} "
+    row = (
+        f"| {variant.label} | {p50:.1f} ms | {p99:.1f} ms | {one.rate:.0f} | {two_text} | {ratio} | {recovery_text} "
         f"| {connections} |"
     )
+    costs = [f"| {variant.label} | 1 | {one.cells(1)} |"]
+    if two is not None:
+        costs.append(f"| {variant.label} | 2 | {two.cells(2)} |")
+        if one.database_cpu is not None:
+            costs.append(f"| {variant.label}: 2 ÷ 1 at most | | {one.bound(2) / one.bound(1):.2f} | | | |")
+    return row, costs
 
 
 @contextlib.asynccontextmanager
@@ -146,7 +192,7 @@ async def _deferral_cost(scratch: Path) -> str:
     async with _database(variant, scratch) as url:
         database = Database(url.replace("postgresql://", "postgresql+asyncpg://", 1))
         await database.migrate()
-        queue = TaskQueue(Attempts(database, _no_work), conninfo(url), ScheduledWork(_nothing, "0 0 1 1 *", _nothing))
+        queue = TaskQueue(Attempts(database, _no_work), conninfo(url), ())
         recorders = {"without": Recorder(database), "with": Recorder(database, defer=queue.defer)}
         times: dict[str, list[float]] = {name: [] for name in recorders}
         body = '{"pad": "' + "x" * 8000 + '"}'  # a webhook body of typical size
@@ -167,10 +213,6 @@ async def _deferral_cost(scratch: Path) -> str:
 
 
 async def _no_work(delivery: PendingDelivery) -> None:
-    return None
-
-
-async def _nothing() -> None:
     return None
 
 
@@ -200,9 +242,9 @@ async def _acknowledgements(fake: FakeGitHub, variant: Variant, url: str, scratc
 
 async def _throughput(
     fake: FakeGitHub, variant: Variant, url: str, scratch: Path, processes: int
-) -> tuple[float, int | str]:
+) -> tuple[Throughput, int | str]:
     """Record a backlog with a process that cannot act on GitHub, then let `processes` processes work it off;
-    deliveries per second once they are all up, and the connections the first one holds."""
+    deliveries per second once they are all up with the CPU they took, and the connections the first one holds."""
     recorder = await _start(_environment(fake, variant, url, scratch, GITHUB_APP_ID=""), scratch)
     try:
         await _steady_load(recorder.webhook_url, _load_delivery(fake), BACKLOG // RATE)
@@ -213,18 +255,62 @@ async def _throughput(
     workers = [await _start(env, scratch, *command) for _ in range(processes)]
     try:
         started, before = time.monotonic(), sum([await jobs_done(w) for w in workers])
+        cpu_before = _cpu_seconds(w.process.pid for w in workers), await _database_cpu(variant, url)
         total = 0.0
         while total < BACKLOG:
             await asyncio.sleep(0.25)  # a scrape of each worker's /metrics: rarely, to cost it little
             total = sum([await jobs_done(w) for w in workers])
             if time.monotonic() - started > 300:
                 raise RuntimeError(f"{variant.label}: the backlog was not processed within 5 minutes")
-        rate = (total - before) / (time.monotonic() - started)
+        elapsed, done = time.monotonic() - started, total - before
+        workers_cpu, database_cpu = _cpu_seconds(w.process.pid for w in workers), await _database_cpu(variant, url)
         connections = await _connections(url) if variant.database == "postgresql" and processes == 1 else "n/a"
     finally:
         for worker in workers:
             worker.stop()
-    return rate, connections
+    database = _spent(cpu_before[1], database_cpu) if cpu_before[1] is not None and database_cpu is not None else None
+    return Throughput(
+        rate=done / elapsed,
+        workers_cpu=(workers_cpu - cpu_before[0]) * 1000 / done,
+        database_cpu=database * 1000 / done if database is not None else None,
+    ), connections
+
+
+def _cpu_seconds(pids: Iterable[int]) -> float:
+    """CPU seconds (user and system) the processes and their children have used so far."""
+    wanted = set(pids)
+    return sum(cpu for pid, (parent, cpu) in _processes().items() if pid in wanted or parent in wanted)
+
+
+async def _database_cpu(variant: Variant, url: str) -> dict[int, float] | None:
+    """CPU seconds so far of each PostgreSQL process serving this database (None: not a local PostgreSQL)."""
+    if variant.database != "postgresql":
+        return None
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await connection.close()
+    processes = _processes()
+    found = {row["pid"]: processes[row["pid"]][1] for row in rows if row["pid"] in processes}
+    return found or None
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two readings (a process that started in between counts from nothing)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def _processes() -> dict[int, tuple[int, float]]:
+    """Every process on this machine: its parent's pid and its CPU seconds so far."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+            found[int(stat.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS)
+    return found
 
 
 async def _connections(url: str) -> int:

@@ -80,7 +80,6 @@ def _with_database(
 async def _strategy(database: Database, settings: Settings, repository: str) -> Strategy:
     service = LearningService(database, settings.learning_parameters())
     try:
-        await service.refresh_priors()
         return await service.strategy_for(repository, None)
     finally:
         service.close()
@@ -89,7 +88,6 @@ async def _strategy(database: Database, settings: Settings, repository: str) -> 
 async def _show(database: Database, settings: Settings, args: argparse.Namespace) -> int:
     service = LearningService(database, settings.learning_parameters())
     try:
-        await service.refresh_priors()
         strategy = await service.strategy_for(args.repository, None)
         reviewers = reviewer_lines(await service.reviewers(args.repository))
     finally:

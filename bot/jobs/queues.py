@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from bot.jobs.attempts import Attempts
 from bot.jobs.runner import JobRunner
-from bot.jobs.taskqueue import ScheduledWork, TaskQueue, conninfo
+from bot.jobs.taskqueue import PeriodicWork, TaskQueue, conninfo
 from bot.metrics import Metrics
 from bot.store.deliveries import Deferral
 
@@ -39,14 +40,15 @@ class DeliveryQueue(Protocol):
 
 def make_queue(
     attempts: Attempts,
-    scheduled: ScheduledWork,
+    periodic: Sequence[PeriodicWork],
     *,
     concurrency: int,
     metrics: Metrics,
 ) -> DeliveryQueue:
     """procrastinate where replicas share the database (PostgreSQL); the in-process runner where one process owns
-    it (SQLite). Both run the same attempts under the same retry policy."""
+        it (SQLite). Both run the same attempts under the same retry policy; the periodic work is procrastinate's where
+    it runs (the in-process scheduler's on SQLite)."""
     database = attempts.database
     if database.one_process:
         return JobRunner(attempts, concurrency=concurrency, metrics=metrics)
-    return TaskQueue(attempts, conninfo(database.url), scheduled, concurrency=concurrency, metrics=metrics)
+    return TaskQueue(attempts, conninfo(database.url), periodic, concurrency=concurrency, metrics=metrics)

@@ -8,11 +8,12 @@
   retried job due when GitHub said.
 - Workers send heartbeats; a periodic task gives the jobs of a worker whose heartbeat stopped (killed, its node
   gone) back to the queue, so a live worker takes them within a minute.
-- The reaction poll and the retention of old deliveries are periodic tasks, deferred once per tick across every
-  replica (procrastinate records each tick once).
+- The reaction poll, the collective priors' refresh and the retention of old deliveries are periodic tasks,
+  deferred once per tick across every replica (procrastinate records each tick once), never two runs at once.
 
 The workers have their own small psycopg pool; the App's own connections (asyncpg, through SQLAlchemy) are not
-shared with them, so a busy queue cannot slow acknowledgements down.
+shared with them, so a busy queue cannot slow acknowledgements down. Its connections run each statement as its own
+transaction and commit without waiting for the disk (see `_queue_pool`).
 """
 
 from __future__ import annotations
@@ -20,14 +21,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from procrastinate import App, JobContext, PsycopgConnector
 from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
+from psycopg import AsyncConnection as QueueConnection
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -45,7 +49,6 @@ STALLED_AFTER_SECONDS = 20.0
 """A worker silent this long is taken for dead; its jobs go back to the queue (recovery well within a minute)."""
 STALLED_CHECK_CRON = "* * * * * */10"
 """Every ten seconds (procrastinate's cron takes a sixth field for seconds)."""
-PRUNE_CRON = "17 */6 * * *"
 POLL_FALLBACK = 1.0
 """Seconds between looks for due jobs when no notification came: a retry whose time has come, or the next job of a
 pull request whose previous one just finished (procrastinate notifies only insertions). One indexed query."""
@@ -57,7 +60,10 @@ MEASURE_EVERY = 1.0
 STOP_GRACE = 10.0
 """A stop lets running jobs finish this long; the rest are cut short and handed back to the queue."""
 WORKER_POOL = 4
-"""psycopg connections per worker process: fetching, finishing, heartbeats and LISTEN share them."""
+"""psycopg connections per worker process: fetching, finishing and heartbeats share them."""
+IDLE_BEFORE_CHECK = 10.0
+"""Seconds a queue connection may rest before it is checked on its next use (a server may drop idle ones); one in
+steady use is not (psycopg's pool would check it on every use, a round trip per statement)."""
 
 _DEFER = text(
     "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY("
@@ -83,8 +89,6 @@ _OLDEST = text(
     "AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())"
 )
 
-Periodic = Callable[[], Awaitable[None]]
-
 
 class RetryAt(Exception):
     """The retry policy asked for another attempt at `when`."""
@@ -101,13 +105,20 @@ class _PolicyRetry(BaseRetryStrategy):
         return RetryDecision(retry_at=exception.when) if isinstance(exception, RetryAt) else None
 
 
-@dataclass
-class ScheduledWork:
-    """The periodic work that must run once across replicas, handed in by whoever builds the queue."""
+@dataclass(frozen=True, slots=True)
+class PeriodicWork:
+    """Work on a timer that must run once across replicas: a periodic task here, an interval in one process."""
 
-    poll_reactions: Periodic
-    poll_cron: str
-    prune: Periodic
+    name: str
+    every: timedelta
+    run: Callable[[], Awaitable[None]]
+    first: timedelta | None = None
+    """In one process: how long after start it first runs (default: one interval). procrastinate keeps to `cron`."""
+
+    @property
+    def cron(self) -> str:
+        """The same interval as procrastinate's cron takes it."""
+        return cron_every(self.every.total_seconds() / 60)
 
 
 class TaskQueue:
@@ -117,7 +128,7 @@ class TaskQueue:
         self,
         attempts: Attempts,
         conninfo: str,
-        scheduled: ScheduledWork,
+        periodic: Sequence[PeriodicWork],
         *,
         concurrency: int = 4,
         metrics: Metrics | None = None,
@@ -126,15 +137,15 @@ class TaskQueue:
         self.attempts = attempts
         self.concurrency = concurrency
         self.metrics = metrics
-        self.app = App(
-            connector=PsycopgConnector(conninfo=conninfo, min_size=1, max_size=WORKER_POOL),
-            periodic_defaults={"max_delay": PERIODIC_CATCH_UP},
-        )
+        self.pool = _queue_pool(conninfo)
+        self.app = App(connector=PsycopgConnector(), periodic_defaults={"max_delay": PERIODIC_CATCH_UP})
         self._worker: asyncio.Task[None] | None = None
         self._measured = -MEASURE_EVERY
-        self._register(scheduled)
+        self._register()
+        for work in periodic:
+            self._register_periodic(work)
 
-    def _register(self, scheduled: ScheduledWork) -> None:
+    def _register(self) -> None:
         app = self.app
 
         @app.task(name=TASK, queue=QUEUE, pass_context=True, retry=_PolicyRetry())
@@ -146,15 +157,14 @@ class TaskQueue:
         async def retry_stalled_jobs(timestamp: int) -> None:
             await self._retry_stalled()
 
-        @app.periodic(cron=scheduled.poll_cron)
-        @app.task(name="poll-reactions", queue="periodic", queueing_lock="poll-reactions", lock="poll-reactions")
-        async def poll_reactions(timestamp: int) -> None:
-            await scheduled.poll_reactions()
+    def _register_periodic(self, work: PeriodicWork) -> None:
+        """Deferred once per tick across replicas, and never run twice at once (a slow run delays the next)."""
 
-        @app.periodic(cron=PRUNE_CRON)
-        @app.task(name="prune-deliveries", queue="periodic", queueing_lock="prune-deliveries")
-        async def prune_deliveries(timestamp: int) -> None:
-            await scheduled.prune()
+        async def run(timestamp: int) -> None:
+            await work.run()
+
+        task = self.app.task(name=work.name, queue="periodic", queueing_lock=work.name, lock=work.name)(run)
+        self.app.periodic(cron=work.cron)(task)
 
     async def defer(self, connection: AsyncConnection, new: Sequence[NewDelivery]) -> None:
         """Queue the jobs of newly recorded deliveries in the transaction recording them."""
@@ -176,7 +186,8 @@ class TaskQueue:
 
     async def start(self) -> int:
         """Start this process's workers; what other replicas left is already in the queue. Returns 0."""
-        await self.app.open_async()
+        await self.pool.open(wait=True)
+        await self.app.open_async(self.pool)
         self._worker = asyncio.create_task(
             self.app.run_worker_async(
                 concurrency=self.concurrency,
@@ -202,6 +213,7 @@ class TaskQueue:
             log.warning("procrastinate's worker did not stop in time")
         self._worker = None
         await self.app.close_async()
+        await self.pool.close()
 
     async def _wait_worker(self) -> None:
         if self._worker is not None:
@@ -220,12 +232,12 @@ class TaskQueue:
             return
         self._measured = now
         self.metrics.queue_depth.set(await self._count(_WAITING))
-        async with self.database.begin() as connection:
+        async with self.database.autocommit() as connection:
             oldest = await connection.scalar(_OLDEST, {"task": TASK})
         self.metrics.queue_age.set(float(oldest or 0.0))
 
     async def _count(self, query: Any) -> int:
-        async with self.database.begin() as connection:
+        async with self.database.autocommit() as connection:
             return int(await connection.scalar(query, {"task": TASK}) or 0)
 
     async def _process(self, context: JobContext, delivery_id: str) -> None:
@@ -255,6 +267,38 @@ class TaskQueue:
         for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS):
             await manager.retry_job(job)
             log.warning("job %s (%s) of a stalled worker is queued again", job.id, job.task_name)
+
+
+def _queue_pool(conninfo: str) -> AsyncConnectionPool[QueueConnection]:
+    """The workers' connections: each statement its own transaction (procrastinate's are single calls of its SQL
+    functions; BEGIN and COMMIT would double the round trips), committed without waiting for the disk.
+
+    Waiting for the disk buys nothing here: what a database crash could lose of the queue's own writes is taking a
+    job, finishing it, or a periodic tick, and each is redone (the job found stalled or due again, the tick deferred
+    again). The delivery's record and its job, and every effect a job records, commit on the App's connections,
+    which wait for the disk, and a commit that waits makes durable every write before it."""
+    rested: weakref.WeakKeyDictionary[QueueConnection, float] = weakref.WeakKeyDictionary()
+
+    async def opened(connection: QueueConnection) -> None:
+        await connection.set_autocommit(True)  # not a connection argument: procrastinate's LISTEN passes its own
+        await connection.execute("SET synchronous_commit = off")  # for this connection's whole life
+
+    async def returned(connection: QueueConnection) -> None:
+        rested[connection] = time.monotonic()
+
+    async def check_if_rested(connection: QueueConnection) -> None:
+        if time.monotonic() - rested.get(connection, time.monotonic()) >= IDLE_BEFORE_CHECK:
+            await connection.execute("")  # raises if the server dropped it; the pool then opens another
+
+    return AsyncConnectionPool(
+        conninfo,
+        min_size=1,
+        max_size=WORKER_POOL,
+        configure=opened,
+        check=check_if_rested,
+        reset=returned,
+        open=False,
+    )
 
 
 def cron_every(minutes: float) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -12,18 +13,30 @@ from typing import Any, TypeVar
 from bot.engine.config import ToastyConfig
 from bot.engine.grader import known_rules
 from bot.engine.strategy import Strategy, resolve_strategy
-from bot.learning.learner import CollectivePriors, Learned, Reviewer, apply_priors, collective_priors, learn_from
+from bot.learning.learner import (
+    CollectivePriors,
+    Learned,
+    Reviewer,
+    RulePrior,
+    apply_priors,
+    collective_priors,
+    learn_from,
+)
 from bot.learning.ledger import Ledger
 from bot.learning.params import LearningParameters
 from bot.learning.votes import Signal
 from bot.store import feedback
+from bot.store import priors as stored_priors
 from bot.store.db import Database
 from bot.store.models import utcnow
+from bot.store.priors import StoredPrior
 
 log = logging.getLogger(__name__)
 
 PAGE = 1_000
 """Log entries read per query while folding: each page is folded off the loop before the next is read."""
+PRIORS_READ_EVERY = 60.0
+"""Seconds a process grades with its copy of the stored collective priors before reading them again."""
 _T = TypeVar("_T")
 
 
@@ -61,6 +74,7 @@ class LearningService:
         self.params = params
         self.ignored_actors = ignored_actors
         self.priors = CollectivePriors()
+        self._priors_read: float | None = None
         self._cache: dict[tuple[str, str], tuple[int, Learned]] = {}
         self._ledgers: dict[str, Ledger] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -75,7 +89,7 @@ class LearningService:
         what a dashboard or an API caller with another config happened to ask for."""
         base = Strategy.default()
         if self.params.collective:
-            base = apply_priors(base, self.priors, known_rules(base), self.params)
+            base = apply_priors(base, await self.current_priors(), known_rules(base), self.params)
         configured = resolve_strategy(config, base=base)
         if config is not None and not config.learning:
             return configured
@@ -87,7 +101,8 @@ class LearningService:
     async def reviewers(self, repository: str, now: datetime | None = None) -> Mapping[str, Reviewer]:
         """How much each person's votes count in this repository, by login (for its maintainers: `toasty strategy
         show`; the check run and the strategy document name nobody)."""
-        base = apply_priors(Strategy.default(), self.priors, known_rules(Strategy.default()), self.params)
+        priors = await self.current_priors()
+        base = apply_priors(Strategy.default(), priors, known_rules(Strategy.default()), self.params)
         return (await self._learned(repository, base, now)).reviewers
 
     async def _learned(self, repository: str, configured: Strategy, now: datetime | None) -> Learned:
@@ -134,7 +149,8 @@ class LearningService:
             self.on_update()
 
     async def refresh_priors(self, now: datetime | None = None) -> CollectivePriors:
-        """Recompute the collective priors from every repository's ledger (per-rule counts and thresholds only)."""
+        """Recompute the collective priors from every repository's ledger (per-rule counts and thresholds only) and
+        store them for every process; a periodic task does this once across replicas."""
         if not self.params.collective:
             return self.priors
         installed = await feedback.repositories_with_feedback(self.database, installed_only=True)
@@ -142,12 +158,34 @@ class LearningService:
             async with self._locks.setdefault(repository, asyncio.Lock()):
                 await self._folded(repository)
         ledgers = {repository: self._ledgers[repository] for repository in installed if repository in self._ledgers}
-        self.priors = await self._off_loop(
-            collective_priors, ledgers, known_rules(Strategy.default()), params=self.params, now=now or utcnow()
+        now = now or utcnow()
+        priors = await self._off_loop(
+            collective_priors, ledgers, known_rules(Strategy.default()), params=self.params, now=now
         )
-        self._cache.clear()
+        await stored_priors.replace(self.database, _stored(priors), now)
+        self._adopt(priors)
         log.info("collective priors refreshed from %d repositories", len(ledgers))
         return self.priors
+
+    async def current_priors(self) -> CollectivePriors:
+        """The collective priors last stored, read again once this process's copy is PRIORS_READ_EVERY old."""
+        if self.params.collective and (
+            self._priors_read is None or time.monotonic() - self._priors_read >= PRIORS_READ_EVERY
+        ):
+            self._priors_read = time.monotonic()
+            self._adopt(_from_stored(await stored_priors.latest(self.database)))
+        return self.priors
+
+    async def start_priors(self) -> None:
+        """At start: the stored priors, or where none are stored yet (a new deployment) computed and stored now."""
+        if not (await self.current_priors()).rules:
+            await self.refresh_priors()
+
+    def _adopt(self, priors: CollectivePriors) -> None:
+        """Grade with these priors from now on; strategies learned on others are learned again."""
+        if priors != self.priors:
+            self.priors = priors
+            self._cache.clear()
 
     def forget(self, repository: str) -> None:
         """Drop cached strategies of a repository (after a reset)."""
@@ -157,3 +195,11 @@ class LearningService:
     def close(self) -> None:
         """Stop the learning thread (after the App stops)."""
         self._worker.shutdown(wait=False, cancel_futures=True)
+
+
+def _stored(priors: CollectivePriors) -> list[StoredPrior]:
+    return [StoredPrior(rule, p.positive, p.negative, p.repositories, p.threshold) for rule, p in priors.rules.items()]
+
+
+def _from_stored(stored: list[StoredPrior]) -> CollectivePriors:
+    return CollectivePriors({p.rule: RulePrior(p.positive, p.negative, p.repositories, p.threshold) for p in stored})

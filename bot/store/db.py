@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib.resources import files
@@ -16,13 +17,19 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from bot.store.turns import ROUTINE, Turns
 
 POSTGRES_CONNECTIONS = 15
 """Per replica: the job workers, webhook acknowledgements and API calls share them; docs/deployment.md sizes by it."""
+LOCK_CONNECTIONS = 4
+"""Kept per replica for holding locks (one per grading in progress); more open when more are held, and close after."""
+IDLE_BEFORE_PING = 10.0
+"""Seconds a pooled PostgreSQL connection may rest before it is pinged on its next use: a server or a proxy may have
+dropped it meanwhile. One in steady use is not pinged (SQLAlchemy's pre-ping costs three round trips per use)."""
 
 
 class Database:
@@ -37,17 +44,21 @@ class Database:
             # where a queue in the event loop waits only as long as the work ahead of it.
             options.update(connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60)
         elif not url.startswith("sqlite"):
-            # A server may drop idle connections; a file cannot. A fixed pool: kept open, not churned.
-            options.update(pool_pre_ping=True, pool_size=POSTGRES_CONNECTIONS, max_overflow=0)
+            # A fixed pool: kept open, not churned.
+            options.update(pool_size=POSTGRES_CONNECTIONS, max_overflow=0)
         # Parameters stay out of log lines and error messages: they hold token digests and webhook bodies.
         self.engine: AsyncEngine = create_async_engine(url, hide_parameters=True, **options)
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        else:
+            _ping_when_rested(self.engine)
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        """The same pool, each statement its own transaction: one round trip, where BEGIN and COMMIT add two."""
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.turns = Turns() if url.startswith("sqlite") else None
         """SQLite's one connection is taken in turns, by priority; a PostgreSQL pool has a connection for each."""
         self._lock_engine: AsyncEngine | None = None
-        """Connections that hold long advisory locks, outside the pool the work itself needs (opened per lock)."""
+        """Connections that hold long advisory locks, outside the pool the work itself needs."""
 
     @property
     def one_process(self) -> bool:
@@ -65,6 +76,17 @@ class Database:
     async def begin(self, priority: int = ROUTINE) -> AsyncIterator[AsyncConnection]:
         """A connection in a transaction (Core statements, no unit of work), taken in turn by priority."""
         async with self.turn(priority), self.engine.begin() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def autocommit(self, priority: int = ROUTINE) -> AsyncIterator[AsyncConnection]:
+        """A connection for one statement that stands alone (each statement commits by itself on PostgreSQL; a
+        transaction as `begin` gives on SQLite, whose one connection is not worth switching)."""
+        if self.turns is not None:
+            async with self.begin(priority) as connection:
+                yield connection
+            return
+        async with self._autocommit.connect() as connection:
             yield connection
 
     @asynccontextmanager
@@ -96,24 +118,21 @@ class Database:
     @asynccontextmanager
     async def locked(self, name: str) -> AsyncIterator[None]:
         """Hold the named lock for the block, waiting for it: with several replicas on one PostgreSQL, one at a time
-        (a session advisory lock on a connection of its own). SQLite serves one process: in-process locks suffice."""
+        (a transaction's advisory lock, on a connection of its own). SQLite serves one process: in-process locks
+        suffice."""
         if self.one_process:
             yield
             return
-        key = _lock_key(name)
         async with self._lock_connection() as connection:
-            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
-            await connection.commit()
-            try:
-                yield
-            finally:
-                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                await connection.commit()
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(name)})
+            yield  # the connection goes back rolled back, whatever happened: the lock ends with its transaction
 
     def _lock_connection(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        """A connection outside the pool for holding a lock as long as the work under it takes."""
+        """A connection outside the pool for holding a lock as long as the work under it takes; LOCK_CONNECTIONS of
+        them are kept (a new connection per lock costs the database a process and the App several round trips)."""
         if self._lock_engine is None:
-            self._lock_engine = create_async_engine(self.url, poolclass=NullPool)
+            self._lock_engine = create_async_engine(self.url, pool_size=LOCK_CONNECTIONS, max_overflow=-1)
+            _ping_when_rested(self._lock_engine)
         return self._lock_engine.connect()
 
     async def dispose(self) -> None:
@@ -149,6 +168,27 @@ def _in_memory(url: str) -> bool:
 def _lock_key(name: str) -> int:
     """PostgreSQL's advisory locks are keyed by a signed 64-bit integer."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def _ping_when_rested(engine: AsyncEngine) -> None:
+    """A server may drop idle connections (a file cannot): ping those that rested, not those in steady use."""
+    event.listen(engine.sync_engine, "checkin", _rested_since)
+    event.listen(engine.sync_engine, "checkout", _ping_if_rested)
+
+
+def _rested_since(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info["rested_since"] = time.monotonic()
+
+
+def _ping_if_rested(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection) -> None:
+    """Ping a connection that rested IDLE_BEFORE_PING or longer; a dead one is replaced (the pool tries again)."""
+    rested = record.info.get("rested_since")
+    if rested is None or time.monotonic() - rested < IDLE_BEFORE_PING:
+        return  # new, or in steady use
+    try:
+        dbapi_connection.ping()
+    except Exception as error:  # whatever the driver raises, the connection is no use
+        raise DisconnectionError(f"a pooled connection died while it rested: {error}") from error
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -291,3 +291,17 @@ class DashboardSession(Base):
     token_id: Mapped[int] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CollectivePrior(Base):
+    """What teams across the deployment said of one rule: counts and a settled threshold, never code. Computed once
+    across replicas on a timer and read by every process."""
+
+    __tablename__ = "collective_priors"
+
+    rule: Mapped[str] = mapped_column(String(80), primary_key=True)
+    positive: Mapped[float] = mapped_column(Float)
+    negative: Mapped[float] = mapped_column(Float)
+    repositories: Mapped[int] = mapped_column(Integer)
+    threshold: Mapped[float | None] = mapped_column(Float)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -210,7 +210,7 @@ async def analytics_for(app: web.Application, repository: str) -> AnalyticsAnswe
 async def collective(request: web.Request) -> web.Response:
     """GET /api/collective: per-rule vote counts and settled thresholds across repositories (counts only)."""
     await request.app[GATE].authorize(request, "read")
-    priors: CollectivePriors = request.app[SERVICES].learning.priors
+    priors: CollectivePriors = await request.app[SERVICES].learning.current_priors()
     return _answer(
         CollectiveAnswer(
             rules={

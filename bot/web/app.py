@@ -20,7 +20,7 @@ from bot.github.trust import Trust
 from bot.jobs.attempts import Attempts
 from bot.jobs.deliveries import abandon_delivery, process_delivery
 from bot.jobs.queues import make_queue
-from bot.jobs.schedule import schedule_learning, scheduled_work
+from bot.jobs.schedule import in_process_scheduler, periodic_work
 from bot.learning.service import LearningService
 from bot.logs import log_context
 from bot.metrics import Metrics
@@ -91,16 +91,18 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
         trust=Trust(),
     )
     attempts = Attempts(database, partial(_work, services), partial(abandon_delivery, services), metrics)
-    runner = make_queue(attempts, scheduled_work(services), concurrency=settings.job_concurrency, metrics=metrics)
-    scheduler = schedule_learning(services, shared_work=database.one_process)
+    periodic = periodic_work(services)
+    runner = make_queue(attempts, periodic, concurrency=settings.job_concurrency, metrics=metrics)
+    scheduler = in_process_scheduler(periodic) if database.one_process else None
     app[DATABASE], app[SERVICES], app[RUNNER] = database, services, runner
     app[RECORDER] = Recorder(database, defer=runner.defer)
     app[GATE] = Gate(database, CsrfTokens(_session_secret(settings)))
-    await learning.refresh_priors()
+    await learning.start_priors()
     if github is not None:
         if app[ROLE].works:
             await runner.start()
-        scheduler.start()
+        if scheduler is not None:
+            scheduler.start()
     else:
         log.warning(
             "GITHUB_APP_ID and a private key are not set: webhooks are verified and recorded, and will be "
@@ -109,7 +111,7 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
     try:
         yield
     finally:
-        if scheduler.running:
+        if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
         await runner.stop()
         learning.close()

@@ -149,6 +149,30 @@ async def test_two_replicas_grade_one_pull_request_one_at_a_time(database_url: s
     )
 
 
+async def test_a_lock_ends_with_its_holder_even_when_it_is_cut_short(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serves one process: its in-process lock is the whole story")
+    replicas = [Database(database_url) for _ in range(2)]
+    held = asyncio.Event()
+
+    async def grade_forever() -> None:
+        async with replicas[0].locked("pull:octo/demo#1"):
+            held.set()
+            await asyncio.sleep(3600)
+
+    try:
+        grading = asyncio.create_task(grade_forever())
+        await asyncio.wait_for(held.wait(), timeout=10)
+        grading.cancel()  # a stop, a timeout: the lock's connection goes back to be kept, and the lock ends
+        await asyncio.gather(grading, return_exceptions=True)
+        for replica in (replicas[1], replicas[0]):  # another replica, and the kept connection's own
+            async with asyncio.timeout(10), replica.locked("pull:octo/demo#1"):
+                pass
+    finally:
+        for replica in replicas:
+            await replica.dispose()
+
+
 async def test_pull_request_locks_are_dropped_once_released(fake_github: FakeGitHub, toasty: RunningApp) -> None:
     repo = fake_github.add_repo("octo/demo")
     for _ in range(3):

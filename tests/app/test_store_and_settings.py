@@ -6,11 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 
 from bot.settings import Settings, SettingsError, load_settings
+from bot.store import db
 from bot.store.db import Database, toasty_owns
 from bot.store.models import Base
 
@@ -113,3 +116,25 @@ def test_links_to_pull_requests_point_at_github_or_the_enterprise_server() -> No
     assert Settings(_env_file=None).web_url == "https://github.com"  # type: ignore[call-arg]
     ghes = Settings(_env_file=None, GITHUB_API_URL="https://ghe.example.com/api/v3")  # type: ignore[call-arg]
     assert ghes.web_url == "https://ghe.example.com"
+
+
+async def test_a_connection_dropped_while_it_rested_is_replaced(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pooled connections are not pinged on every use, but one that rested is, and a dead one is not handed out."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("a SQLite file has no server to drop the connection")
+    database = Database(database_url)
+    try:
+        async with database.autocommit() as connection:
+            first = await connection.scalar(text("SELECT pg_backend_pid()"))
+        async with database.autocommit() as connection:
+            assert await connection.scalar(text("SELECT pg_backend_pid()")) == first  # in steady use: the same one
+        admin = await asyncpg.connect(database_url.replace("+asyncpg", "", 1))
+        await admin.execute("SELECT pg_terminate_backend($1)", first)
+        await admin.close()
+        monkeypatch.setattr(db, "IDLE_BEFORE_PING", 0.0)
+        async with database.autocommit() as connection:
+            assert await connection.scalar(text("SELECT pg_backend_pid()")) != first
+    finally:
+        await database.dispose()

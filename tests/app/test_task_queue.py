@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.jobs.attempts import Attempts
 from bot.jobs.deliveries import pull_request_lock
-from bot.jobs.taskqueue import ScheduledWork, TaskQueue, conninfo
+from bot.jobs.taskqueue import PeriodicWork, TaskQueue, conninfo
 from bot.store import deliveries
 from bot.store.db import Database
 from bot.store.deliveries import NewDelivery, PendingDelivery, Recorder
@@ -33,10 +34,9 @@ async def _nothing() -> None:
     return None
 
 
-def replica(database: Database, work: Attempts, poll: ScheduledWork | None = None) -> TaskQueue:
+def replica(database: Database, work: Attempts, periodic: Sequence[PeriodicWork] = ()) -> TaskQueue:
     """One replica's queue with its own procrastinate worker (as another process would have)."""
-    scheduled = poll or ScheduledWork(poll_reactions=_nothing, poll_cron="0 0 1 1 *", prune=_nothing)
-    return TaskQueue(work, conninfo(database.url), scheduled, concurrency=2)
+    return TaskQueue(work, conninfo(database.url), periodic, concurrency=2)
 
 
 def delivery(delivery_id: str, lock: str | None = None) -> NewDelivery:
@@ -153,7 +153,7 @@ async def test_periodic_work_runs_once_per_tick_across_replicas(database: Databa
     async def poll() -> None:
         polls.append(asyncio.get_running_loop().time())
 
-    every_second = ScheduledWork(poll_reactions=poll, poll_cron="* * * * * */1", prune=_nothing)
+    every_second = [PeriodicWork("poll-reactions", timedelta(seconds=1), poll)]
     queues = [replica(database, Attempts(database, lambda pending: _nothing()), every_second) for _ in range(3)]
     for queue in queues:
         await queue.start()
@@ -163,6 +163,30 @@ async def test_periodic_work_runs_once_per_tick_across_replicas(database: Databa
         await queue.stop()
     elapsed = asyncio.get_running_loop().time() - started
     assert 2 <= len(polls) <= elapsed + 1  # three replicas, yet one run per second's tick
+
+
+@pytest.mark.postgres
+async def test_taking_a_job_keeps_to_the_index_whatever_the_statistics_say(database: Database) -> None:
+    """Stale statistics (a queue analysed while empty) would have every fetch sort the whole backlog."""
+    async with database.autocommit() as connection:
+        settings = await connection.scalar(
+            text("SELECT proconfig FROM pg_proc WHERE proname = 'procrastinate_fetch_job_v2'")
+        )
+    assert "enable_sort=off" in settings
+
+
+@pytest.mark.postgres
+async def test_only_the_queues_own_connections_commit_without_waiting_for_the_disk(database: Database) -> None:
+    queue = replica(database, Attempts(database, lambda pending: _nothing()))
+    await queue.start()
+    try:
+        async with queue.pool.connection() as connection:
+            assert connection.autocommit
+            assert await (await connection.execute("SHOW synchronous_commit")).fetchone() == ("off",)
+    finally:
+        await queue.stop()
+    async with database.autocommit() as connection:  # the delivery's record, its job, and every effect: durable
+        assert await connection.scalar(text("SHOW synchronous_commit")) == "on"
 
 
 async def _jobs(database: Database, delivery_id: str) -> int:
