@@ -69,13 +69,13 @@ def github_app(services: Services) -> GitHubApp:
     return services.github
 
 
-def delivery_context(services: Services, job: Job, envelope: Envelope) -> DeliveryContext:
+async def delivery_context(services: Services, job: Job, envelope: Envelope) -> DeliveryContext:
     """The context of one delivery, built once when it is dispatched."""
     app = github_app(services)
     return DeliveryContext(
         job=job,
         envelope=envelope,
         gh=app.auth.installation_client(envelope.installation_id),
-        bot_login=app.login,
+        bot_login=await app.login(),
         log=logging.LoggerAdapter(_log, {"delivery": job.delivery_id}),
     )

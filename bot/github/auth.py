@@ -114,19 +114,28 @@ class AppAuth:
         return await self.installation_token(installation_id)
 
 
-@dataclass(frozen=True, slots=True)
 class GitHubApp:
     """The App as GitHub knows it: the credentials it acts with, and its own account (`slug[bot]`), the author of
-    its comments, whose reactions never count."""
+    its comments, whose reactions never count (TOASTY_BOT_LOGIN, or asked of GitHub once, when first needed)."""
 
-    auth: AppAuth
-    login: str
+    def __init__(self, auth: AppAuth, login: str | None = None) -> None:
+        self.auth = auth
+        self._login = login
+        self._asking = asyncio.Lock()
 
+    @property
+    def known_login(self) -> str | None:
+        """The account, if it is known yet."""
+        return self._login
 
-async def app_login(auth: AppAuth) -> str:
-    """The App's own account, as GitHub names it (GET /app): asked once, when the App starts."""
-    app = await auth.app_client().getitem("/app")
-    return f"{app['slug']}[bot]"
+    async def login(self) -> str:
+        """The account: GET /app the first time it is needed, never again."""
+        if self._login is None:
+            async with self._asking:
+                if self._login is None:
+                    app = await self.auth.app_client().getitem("/app")
+                    self._login = f"{app['slug']}[bot]"
+        return self._login
 
 
 def _token_expiry(_key: int, token: _Token, _now: float) -> float:

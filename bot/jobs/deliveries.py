@@ -19,7 +19,7 @@ async def process_delivery(services: Services, delivery: PendingDelivery) -> Non
     """Dispatch one recorded delivery, in its context, to every handler registered for its event and action."""
     data = json.loads(delivery.payload)
     event = sansio.Event(data, event=delivery.event, delivery_id=delivery.id)
-    context = delivery_context(services, Job(delivery.id, delivery.attempt), envelope(data))
+    context = await delivery_context(services, Job(delivery.id, delivery.attempt), envelope(data))
     await router.dispatch(event, services=services, context=context)
 
 

@@ -41,7 +41,7 @@ async def poll_reactions(services: Services, now: datetime | None = None) -> Pol
     for target in await feedback.poll_targets(services.database, since):
         try:
             gh = app.auth.installation_client(target.installation_id)
-            await _PullPoll(services, gh, target, app.login, report).run()
+            await _PullPoll(services, gh, target, await app.login(), report).run()
         except RetryLater as wait:
             log.warning("reaction poll stopped early: %s", wait)
             break

@@ -15,7 +15,8 @@ from aiohttp.typedefs import Handler
 
 from bot.context import Services
 from bot.engine.pool import make_pool
-from bot.github.auth import AppAuth, GitHubApp, app_login
+from bot.github.auth import AppAuth, GitHubApp
+from bot.github.client import GitHubUnavailable, RetryLater
 from bot.github.trust import Trust
 from bot.jobs.attempts import Attempts
 from bot.jobs.deliveries import abandon_delivery, process_delivery
@@ -73,7 +74,7 @@ async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterat
     await database.migrate()
     own_pool = pool is None
     executor = make_pool(settings.analysis_workers) if pool is None else pool
-    login = github.login if github is not None else settings.bot_login
+    login = github.known_login if github is not None else settings.bot_login
     learning = LearningService(
         database,
         settings.learning_parameters(),
@@ -148,8 +149,9 @@ async def count_api_requests(request: web.Request, handler: Handler) -> web.Stre
 
 
 async def _github_app(settings: Settings, session: aiohttp.ClientSession, metrics: Metrics) -> GitHubApp | None:
-    """The App's credentials and its own account: TOASTY_BOT_LOGIN, or asked of GitHub once, now (None without
-    credentials)."""
+    """The App's credentials and its own account: TOASTY_BOT_LOGIN, or asked of GitHub now, so that credentials
+    GitHub refuses stop the App with a clear error (None without credentials). If GitHub cannot answer, the App
+    starts anyway, recording webhooks, and asks again when it first needs to know."""
     if not settings.has_app_credentials or settings.github_app_id is None:
         return None
     auth = AppAuth(
@@ -161,7 +163,12 @@ async def _github_app(settings: Settings, session: aiohttp.ClientSession, metric
         inline_wait=settings.inline_wait_seconds,
         observe=metrics.observe_github,
     )
-    return GitHubApp(auth, settings.bot_login or await app_login(auth))
+    app = GitHubApp(auth, settings.bot_login)
+    try:
+        await app.login()
+    except (GitHubUnavailable, RetryLater) as error:
+        log.warning("GitHub did not say which account is the App's (%s): it will be asked again when needed", error)
+    return app
 
 
 async def _work(services: Services, delivery: PendingDelivery) -> None:

@@ -1,5 +1,6 @@
 """The App's own account is known from the start (TOASTY_BOT_LOGIN, or asked of GitHub once) and handed to learning
-when it is built, so no vote of the App's ever counts."""
+when it is built, so no vote of the App's ever counts; credentials GitHub refuses stop the App, while a GitHub that
+cannot answer does not keep it from recording webhooks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from gidgethub import BadRequest
 
+from bot.github.client import MAX_ATTEMPTS
 from bot.jobs.reactions import poll_reactions
 from bot.web.keys import SERVICES
 from tests.app.conftest import app_settings, start_app
@@ -28,7 +30,7 @@ async def test_without_toasty_bot_login_the_app_asks_github_once_when_it_starts(
         assert fake_github.count("apps/get-authenticated") == 1
         services = running.app[SERVICES]
         assert services.github is not None
-        assert services.github.login == "toasty[bot]"
+        assert services.github.known_login == "toasty[bot]"
         assert services.learning.ignored_actors == frozenset({"toasty[bot]"})
         pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
         opened = fake_github.webhook("pull_request", "opened.payload", pull=pull)
@@ -74,3 +76,22 @@ async def test_credentials_github_refuses_stop_the_app_at_start(
     with pytest.raises(BadRequest):
         await start_app(app_settings(fake_github, sqlite(tmp_path), TOASTY_BOT_LOGIN=None), analysis_pool)
     assert not (tmp_path / "toasty.db").exists()  # refused before anything else was set up
+
+
+async def test_a_github_that_cannot_answer_at_start_does_not_keep_the_app_from_working(
+    fake_github: FakeGitHub, tmp_path: Path, analysis_pool: Executor
+) -> None:
+    fake_github.fail_next("apps/get-authenticated", status=502, times=MAX_ATTEMPTS)
+    running = await start_app(app_settings(fake_github, sqlite(tmp_path), TOASTY_BOT_LOGIN=None), analysis_pool)
+    try:
+        assert running.app[SERVICES].github.known_login is None
+        pull = fake_github.add_repo("octo/demo").add_pull(base_files={"a.py": UTIL}, changes={"b.py": RISKY})
+        opened = fake_github.webhook("pull_request", "opened.payload", pull=pull)
+        assert (await fake_github.deliver(opened, running.webhook_url)).status_code == 202  # recorded meanwhile
+        await running.settle()
+        (run,) = pull.repo.check_runs.values()
+        assert run.status == "completed"  # the delivery asked for the App's account once GitHub answered
+        assert running.app[SERVICES].github.known_login == "toasty[bot]"
+        assert len(pull.reviews) == 1
+    finally:
+        await running.server.close()
