@@ -43,7 +43,7 @@ from bot.engine.models import ChangedFile, Finding, PullRequestGrade
 from bot.engine.rules import CATALOGUE, RuleMeta
 from bot.engine.strategy import Strategy
 from bot.learning.learner import collective_priors, learn, learn_from
-from bot.learning.ledger import Ledger
+from bot.learning.ledger import POSTED, Ledger
 from bot.learning.params import LearningParameters
 from bot.learning.service import LearningService
 from bot.learning.votes import Signal
@@ -64,7 +64,8 @@ AFTER_REACTIONS = 30
 RECOVERY_TARGET = 20
 PARAMS = LearningParameters(collective=False)
 """Shipped defaults; no collective priors, since each simulated repository stands alone."""
-IGNORED = frozenset({"toasty[bot]"})
+BOT = "toasty[bot]"
+IGNORED = frozenset({BOT})
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 REPOSITORY = "octo/simulated"
 
@@ -342,6 +343,7 @@ class Simulation:
             taste = self.scenario.tastes[phase]
             grade = pull.grade(strategy)
             posted = choose_comments(grade, pull.commentable(), set(), strategy, seed=pull.seed)
+            self._post(run.log, posted, _day(index))
             before = reactions[phase]
             voted_before = dict(rule_votes)
             reactions[phase] += self._react(run.log, pull, posted, taste, _day(index), rule_votes)
@@ -370,6 +372,11 @@ class Simulation:
     def _team_only(self, log: Iterable[Signal]) -> list[Signal]:
         outsiders = {stranger.login for stranger in self.scenario.strangers}
         return [signal for signal in log if signal.actor not in outsiders]
+
+    def _post(self, log: list[Signal], posted: Sequence[CommentTarget], day: datetime) -> None:
+        """Toasty logs each comment it posts, as the App does: what the share of answered comments is read from."""
+        for target in posted:
+            log.append(_signal(len(log) + 1, target.finding, BOT, "BOT", POSTED, None, day))
 
     def _react(
         self,

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from bot.engine.diff import DiffError, right_side_lines
 from bot.engine.models import Finding, PullRequestGrade
+from bot.engine.rules import CATALOGUE
 from bot.engine.scoring import SEVERITY_POINTS
-from bot.engine.strategy import Strategy
+from bot.engine.strategy import LearnedRule, Strategy
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,8 @@ def choose_comments(
             break
         if finding.rule in asked:
             continue
+        if _in_doubt(finding.rule, strategy) and not _drawn(finding.rule, strategy, seed):
+            continue
         target = _target(finding, commentable.get(finding.path))
         if target is None:
             continue
@@ -112,6 +115,14 @@ def _in_doubt(rule: str, strategy: Strategy) -> bool:
     """Whether the votes leave open which side of the comment cut the rule belongs on (LearnedRule.in_doubt)."""
     learned = strategy.learned.get(rule)
     return learned is not None and learned.in_doubt
+
+
+def _drawn(rule: str, strategy: Strategy, seed: str) -> bool:
+    """Whether a commenting rule in doubt comments in this review: in the share of reviews its chance of being worth
+    a comment says (Thompson sampling, as for a quiet rule's question), so a rule the votes turned against is heard
+    from less before it is quietened, and one a noisy 👎 put in doubt still comments in most reviews."""
+    learned = strategy.learned.get(rule)
+    return learned is None or not seed or _uniform(seed, "hold", rule) < learned.asking
 
 
 def _chosen_quiet(rule: str, strategy: Strategy) -> bool:
@@ -135,34 +146,70 @@ def _chance(finding: Finding, strategy: Strategy) -> float:
         return 0.0
     if finding.delivery == "probe":
         return learned.probe_chance
-    if finding.delivery != "annotation" or not learned.in_doubt:
-        return 0.0  # a quiet rule the votes have settled is left to exploration's one comment in ten reviews
-    return learned.worth_chance
+    if finding.delivery != "annotation":
+        return 0.0
+    return learned.asking
 
 
 def _question(
     findings: Sequence[Finding], commentable: Mapping[str, Commentable], strategy: Strategy, seed: str
 ) -> CommentTarget | None:
     """At most one question of a kind per review: each rule is drawn with the chance that it is worth a comment
-    (Thompson sampling), and of those drawn the one drawn most surely is asked about, on one of its findings
-    picked by the seed."""
+    (Thompson sampling), and of those drawn the one drawn most surely is asked about: a quiet rule on one of its
+    findings picked by the seed; a probe on the value just beyond a cut drawn from where the team's cut may lie
+    (so each answer rules out about half of what is left)."""
     if not seed:
         return None
-    draws: dict[str, float] = {}
     candidates = []
-    for finding in findings:
-        chance = _chance(finding, strategy)
-        if finding.rule not in draws:
-            draws[finding.rule] = _uniform(seed, "ask", finding.rule, finding.delivery)
-        if draws[finding.rule] < chance:
-            # the rule drawn most surely, so that every rule with a chance gets its turn, on any of its findings
-            # (for a probe, any value between the threshold and the highest one the team refused: a bisection)
-            candidates.append((draws[finding.rule] / chance, _uniform(seed, "pick", finding.fingerprint), finding))
-    for _, _, finding in sorted(candidates, key=lambda c: (c[0], c[1])):
+    for rule, found in _by_rule(findings).items():
+        learned = strategy.learned.get(rule)
+        chance = _chance(found[0], strategy)
+        draw = _uniform(seed, "ask", rule, found[0].delivery)
+        if learned is None or draw >= chance:
+            continue
+        cut = _drawn_cut(learned, draw / chance) if found[0].delivery == "probe" else None
+        for finding in found:
+            distance = _beyond(finding, cut)
+            if distance is not None:
+                candidates.append((draw / chance, distance, _uniform(seed, "pick", finding.fingerprint), finding))
+    for *_, finding in sorted(candidates, key=lambda c: c[:3]):
         target = _target(finding, commentable.get(finding.path))
         if target is not None:
             return CommentTarget(target.finding, target.path, target.line, target.on_added_line, exploring=True)
     return None
+
+
+def _by_rule(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    grouped: dict[str, list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.rule, []).append(finding)
+    return grouped
+
+
+def _drawn_cut(learned: LearnedRule, quantile: float) -> float | None:
+    """The team's cut as drawn from where it may lie (None for a strategy that does not say)."""
+    total = sum(mass for _, mass in learned.probe_cuts)
+    running = 0.0
+    for cut, mass in learned.probe_cuts:
+        running += mass / total
+        if quantile < running:
+            return cut
+    return learned.probe_cuts[-1][0] if learned.probe_cuts else None
+
+
+def _beyond(finding: Finding, cut: float | None) -> float | None:
+    """How far past the cut the finding's value lies (0 without a cut; None when the cut spares it)."""
+    meta = CATALOGUE.get(finding.rule)
+    if cut is None or meta is None or finding.value is None:
+        return 0.0
+    if not meta.exceeds(finding.value, cut):
+        return None
+    return abs(finding.value - cut)
+
+
+def _wanted_chance(finding: Finding, learned: LearnedRule) -> float:
+    """The chance the team wants a probe's value flagged: that its cut lies before the value."""
+    return sum(mass for cut, mass in learned.probe_cuts if _beyond(finding, cut) is not None)
 
 
 def _exploration(
@@ -175,11 +222,15 @@ def _exploration(
     draws: dict[tuple[str, bool], float] = {}
     scored = []
     for finding in sorted(findings, key=lambda f: (f.rule, f.path, f.line)):
-        kind = (finding.rule, finding.delivery == "probe")
-        if kind not in draws:
-            alpha, beta = _posterior(finding, strategy)
-            draws[kind] = rng.betavariate(alpha, beta)
-        scored.append((draws[kind] * SEVERITY_POINTS[finding.severity], finding))
+        learned = strategy.learned.get(finding.rule)
+        if finding.delivery == "probe" and learned is not None and learned.probe_cuts:
+            draw = _wanted_chance(finding, learned)
+        else:
+            kind = (finding.rule, finding.delivery == "probe")
+            if kind not in draws:
+                draws[kind] = rng.betavariate(*_posterior(finding, strategy))
+            draw = draws[kind]
+        scored.append((draw * SEVERITY_POINTS[finding.severity], finding))
     for _, finding in sorted(scored, key=lambda s: (-s[0], -s[1].severity.rank, s[1].path, s[1].line)):
         target = _target(finding, commentable.get(finding.path))
         if target is not None:

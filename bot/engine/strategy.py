@@ -11,9 +11,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, PositiveFloat, ValidationError
 
 from bot.engine.config import ConfigError, CustomRuleConfig, RuleConfig, ToastyConfig, describe_validation_error
 from bot.engine.custom_rules import RegexRule
@@ -117,17 +117,28 @@ class LearnedRule(Frozen):
     in_doubt: bool = False
     """The votes leave open whether the rule is worth a comment: a commenting rule gets one comment per review, a
     quietened one is asked about often."""
-    posterior: tuple[float, float] | None = None
+    posterior: tuple[PositiveFloat, PositiveFloat] | None = None
     """Beta(α, β) with the usefulness estimate's mean and spread: what exploration samples from."""
-    worth_chance: float = 0.0
-    """The chance the rule is worth a comment: a quietened rule is asked about in that share of reviews."""
-    probe_posterior: tuple[float, float] | None = None
-    """For metric rules: Beta(α, β) of how often values just below the threshold are wanted."""
-    probe_chance: float = 0.0
-    """The chance those values are worth a comment, while it is a fair one: a probe is asked about in that share of
-    reviews (0: only exploration samples them)."""
+    worth_chance: float = Field(default=0.0, ge=0, le=1)
+    """The chance the rule is worth a comment (by the votes alone)."""
+    ask_chance: float | None = Field(default=None, ge=0, le=1)
+    """The share of reviews in which the rule is commented on while the votes leave its worth open: a quiet rule is
+    asked about, one in doubt comments once (None, in strategies made before it existed: `worth_chance`)."""
+    probe_cuts: tuple[tuple[float, Annotated[float, Field(ge=0, le=1)]], ...] = ()
+    """For metric rules: where the team's own cut may lie below the threshold, each cut with its probability (a
+    probe asks about a value beyond a cut drawn from these)."""
+    probe_posterior: tuple[PositiveFloat, PositiveFloat] | None = None
+    """Read from strategies made before `probe_cuts`; no longer written."""
+    probe_chance: float = Field(default=0.0, ge=0, le=1)
+    """The share of reviews in which a value just below the threshold is asked about (Thompson sampling: the chance
+    the team wants such values flagged, less where few comments get an answer)."""
     bounded: int = 0
     """People whose votes on this rule were bounded so that no one outweighs the rest of the team."""
+
+    @property
+    def asking(self) -> float:
+        """The share of reviews in which the rule is asked about (or, in doubt, commented on once)."""
+        return self.worth_chance if self.ask_chance is None else self.ask_chance
 
 
 class ReviewerWeight(Frozen):
@@ -205,6 +216,9 @@ class Strategy(Frozen):
     """People whose votes weigh less than their access would say, unnamed (`toasty strategy show` names them)."""
     feedback_upto: int = 0
     """The last feedback log entry the learned numbers include."""
+    answer_rate: float | None = Field(default=None, ge=0, le=1)
+    """Share of Toasty's recent comments the team answered (None: not known): questions are asked less where it is
+    low."""
 
     @classmethod
     def default(cls) -> Strategy:

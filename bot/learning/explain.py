@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from bot.engine.rules import format_number
 from bot.engine.strategy import LearnedRule, Strategy
 from bot.learning.learner import Reviewer
+from bot.learning.params import LearningParameters
 
 _MODE_WORDS = {"comment": "inline comments", "annotation": "annotations only", "silent": "silent", "probe": "probes"}
 
@@ -25,7 +26,7 @@ def evidence_words(record: LearnedRule) -> str:
 
 def changes(strategy: Strategy) -> list[str]:
     """One line per learned difference from the starting point, most evidence first."""
-    lines = _discounted(strategy)
+    lines = _discounted(strategy) + _answering(strategy)
     for rule_id, record in sorted(strategy.learned.items(), key=lambda item: -item[1].evidence):
         evidence = evidence_words(record)
         if record.muted:
@@ -78,6 +79,17 @@ def _discounted(strategy: Strategy) -> list[str]:
     ]
 
 
+def _answering(strategy: Strategy) -> list[str]:
+    """Where few comments get an answer, Toasty asks less: say so, with the figure."""
+    rate = strategy.answer_rate
+    if rate is None or rate >= LearningParameters().answered_enough:
+        return []
+    return [
+        f"the team answers about {rate:.0%} of Toasty's comments here, so it asks about quiet rules and lower "
+        "thresholds less often (a question nobody answers teaches nothing)"
+    ]
+
+
 def _people(count: int) -> str:
     return f"{count} reviewer" + ("" if count == 1 else "s")
 
@@ -85,8 +97,8 @@ def _people(count: int) -> str:
 def _asking(record: LearnedRule) -> str:
     """How Toasty asks the team about a rule whose votes leave open whether it is worth a comment."""
     if record.delivery_to == "comment":
-        return "one inline comment per review until the votes settle it"
-    return f"asked about in {record.worth_chance:.0%} of reviews until the votes settle it"
+        return f"one inline comment in {record.asking:.0%} of reviews until the votes settle it"
+    return f"asked about in {record.asking:.0%} of reviews until the votes settle it"
 
 
 def summary_section(strategy: Strategy) -> str:

@@ -28,8 +28,6 @@ _FLOAT_UNIT = 0.5
 _MIN_BUDGET = 3
 EVIDENCE_TOLERANCE = 1e-3
 _BUDGET_EVIDENCE = 10.0
-_SETTLED_REFUSAL = 1.5
-"""Net refusals (after fading) at a value below the threshold that make it the floor of later probes."""
 _PRIOR_REPOSITORIES = 3
 """Repositories that must agree before a collective prior quietens a rule in a new one."""
 
@@ -145,6 +143,7 @@ def learn_from(
     collective = priors.rules if priors is not None and params.collective else {}
     empty = RuleBook()
     voted = {rule for rule, book in ledger.books() if book.casts}
+    asking = _asking_scale(ledger.answer_rate(now), params)
     for rule_id in sorted(voted | set(ledger.mutes) | set(collective)):
         meta = catalogue.get(rule_id)
         if meta is None:
@@ -157,6 +156,7 @@ def learn_from(
             ledger,
             trust,
             collective.get(rule_id) or RulePrior(),
+            asking,
             base.pinned,
             params,
             now,
@@ -167,7 +167,8 @@ def learn_from(
             "rules": rules,
             "learned": learned,
             "feedback_upto": ledger.upto,
-            "exploration": params.exploration_rate,
+            "exploration": round(params.exploration_rate * asking, 4),
+            "answer_rate": _rounded(ledger.answer_rate(now)),
             "reviewers": tuple(
                 ReviewerWeight(
                     weight=round(r.weight, 2),
@@ -222,6 +223,15 @@ def decay(age_days: float, params: LearningParameters) -> float:
     return float(0.5 ** (max(age_days, 0.0) / params.half_life_days))
 
 
+def _asking_scale(answer_rate: float | None, params: LearningParameters) -> float:
+    """How often Toasty asks (questions, probes, exploration) against what the votes alone would say: fully where
+    the team answers at least `answered_enough` of its comments, in proportion where it answers fewer (a question
+    nobody answers teaches nothing and still costs the team a comment); fully before anything is known."""
+    if answer_rate is None:
+        return 1.0
+    return min(1.0, answer_rate / params.answered_enough)
+
+
 def _reviewers(ledger: Ledger, params: LearningParameters) -> dict[str, Reviewer]:
     """Each person who shared findings with others: how often they agreed, and what their votes weigh for it."""
     found = {}
@@ -241,6 +251,8 @@ class _RuleLearning:
     ledger: Ledger
     trust: Mapping[str, float]
     prior: RulePrior
+    asking: float
+    """How often questions are asked, against what the votes alone say (`_asking_scale`)."""
     pinned: frozenset[str]
     params: LearningParameters
     now: datetime
@@ -261,10 +273,14 @@ class _RuleLearning:
         delivery = self.current.delivery
         if not delivery_pinned:
             delivery = _delivery(self.current.delivery, estimate.usefulness, estimate.said, muted, params)
-        probe, probe_posterior, probe_chance = None, None, 0.0
+        probe: float | None = None
+        probe_cuts: tuple[tuple[float, float], ...] = ()
+        stricter = 0.0
         if meta.is_metric and threshold is not None and not threshold_pinned:
-            sure = max(estimate.usefulness - 2 * estimate.spread, 0.0)  # how surely the team values the rule
-            probe, probe_posterior, probe_chance = self._probe(threshold, delivery, buckets, sure)
+            said = sum(sums.up + sums.down for sums in self.book.sums.values())
+            engaged = enough(said, params.min_evidence)  # nothing to ask a team that never votes on the rule
+            valued = estimate.usefulness if engaged else 0.0
+            probe, probe_cuts, stricter = self._probe(threshold, delivery, scale, valued)
         settings = self.current.model_copy(
             update={
                 "delivery": delivery,
@@ -294,11 +310,27 @@ class _RuleLearning:
             ),
             posterior=_beta_like(estimate.usefulness, estimate.spread),
             worth_chance=0.0 if muted or delivery_pinned else round(estimate.worth, 4),
-            probe_posterior=probe_posterior,
-            probe_chance=round(probe_chance, 4),
+            ask_chance=0.0 if muted or delivery_pinned else round(self._ask_chance(estimate, delivery), 4),
+            probe_cuts=probe_cuts,
+            probe_chance=round(self._question_chance(stricter), 4),
             bounded=bounded,
         )
         return settings, record, estimate.regime
+
+    def _ask_chance(self, estimate: _Estimate, delivery: Delivery) -> float:
+        """In what share of reviews the rule is commented on while the votes leave its worth open (Thompson sampling:
+        its chance of being worth a comment). Where the votes lean against a comment, the comment is a question, and
+        questions are asked less where few comments get an answer."""
+        if delivery == "comment" and estimate.usefulness >= self.params.comment_below:
+            return estimate.worth
+        return self._question_chance(estimate.worth)
+
+    def _question_chance(self, chance: float) -> float:
+        """How often to ask about something Toasty keeps quiet about, that the team wants it with this chance: as
+        often as that (Thompson sampling), less where few comments are answered, and never below `ask_floor`,
+        where exploration's one comment in ten reviews is left to sample it (a chance that small is mostly the
+        prior speaking, and asking costs a comment each time)."""
+        return chance * self.asking if chance >= self.params.ask_floor else 0.0
 
     def _presumed_worth(self) -> float:
         """The chance the rule is worth a comment before any vote on it (the defaults' or the deployment's prior)."""
@@ -381,38 +413,68 @@ class _RuleLearning:
             return lambda bucket: True
         return lambda bucket: bucket is None or meta.exceeds(bucket, threshold)
 
+    def _fresh_votes(self, scale: Mapping[str, float], direction: float) -> list[tuple[float, float, float]]:
+        """Per value bucket (as if higher were worse), votes for and against, faded by the later votes on the rule."""
+        found: dict[float, tuple[float, float]] = {}
+        fresh = self.ledger.fresh_factor(self.book)
+        for (actor, bucket), sums in self.book.sums.items():
+            if bucket is None:
+                continue
+            up, down = found.get(bucket, (0.0, 0.0))
+            factor = scale.get(actor, 1.0) * fresh
+            found[bucket] = (up + sums.up_fresh * factor, down + sums.down_fresh * factor)
+        return [(direction * bucket, up, down) for bucket, (up, down) in found.items()]
+
     def _probe(
-        self, threshold: float, delivery: Delivery, buckets: Mapping[Bucket, tuple[float, float]], usefulness: float
-    ) -> tuple[float | None, tuple[float, float] | None, float]:
-        """Where to ask below the threshold, and how likely the team wants what lies there (from the recent votes
-        on it, starting from `probe_usefulness` of how surely the team values the rule: a team that values what it
-        flags may well want a stricter cut). A welcomed probe lowers the threshold; refused ones make probing rare,
-        never impossible (exploration still samples the band, so a team whose cut later moves down can say so)."""
+        self, threshold: float, delivery: Delivery, scale: Mapping[str, float], usefulness: float
+    ) -> tuple[float | None, tuple[tuple[float, float], ...], float]:
+        """Where the team's own cut may lie below the threshold: a posterior over the cuts in the probe band.
+
+        The prior gives a stricter cut `probe_usefulness` of the rule's usefulness (a team that values what a rule
+        flags may want more of it; one that never votes on it is not asked), spread evenly over the band; each
+        answer to a probe is a vote at its value, read with `vote_noise` (a 👍 at v: the cut lies below v; a 👎:
+        at v or above), faded by the later votes that contradict it. Probes are drawn from this posterior, so
+        refusals make probing rare, never impossible, and each answer halves what is left to ask on average."""
         params, meta = self.params, self.meta
-        if delivery != "comment" or params.exploration_rate <= 0:
-            return None, None, 0.0
-        point = threshold / params.probe_ratio if meta.lower_is_worse else threshold * params.probe_ratio
-        band = {
-            bucket: votes
-            for bucket, votes in buckets.items()
-            if bucket is not None and meta.exceeds(bucket, point) and not meta.exceeds(bucket, threshold)
-        }
-        refused = [bucket for bucket, (wanted, against) in band.items() if against - wanted >= _SETTLED_REFUSAL]
-        if refused:  # ask only above the value nearest the threshold the team refused: the cut lies between
-            point = max(refused) if not meta.lower_is_worse else min(refused)
-            band = {
-                bucket: votes for bucket, votes in band.items() if bucket is not None and meta.exceeds(bucket, point)
-            }
-        up = sum(wanted for wanted, _ in band.values())
-        down = sum(against for _, against in band.values())
-        strength = params.prior_strength / 2
-        lean = params.probe_usefulness * usefulness
-        alpha = strength * lean + up
-        beta = strength * (1 - lean) + down
-        chance = _above(alpha, beta, params.comment_below)
-        # Asked in any review only while a stricter cut is a fair chance (as for a quiet rule in doubt); below that,
-        # only exploration's one comment in ten reviews samples the band: asking costs a comment per review.
-        return round(point, 2), (round(alpha, 3), round(beta, 3)), chance if chance >= params.ask_chance else 0.0
+        if delivery != "comment" or params.exploration_rate <= 0 or usefulness <= 0:
+            return None, (), 0.0
+        direction = -1.0 if meta.lower_is_worse else 1.0  # work as if higher were always worse
+        unit = _FLOAT_UNIT if meta.lower_is_worse else _INTEGER_UNIT
+        top = direction * threshold
+        low = direction * (threshold / params.probe_ratio if meta.lower_is_worse else threshold * params.probe_ratio)
+        cuts = _grid(low, top, unit)
+        if not cuts:
+            return None, (), 0.0
+        band = [(x, up, down) for x, up, down in self._fresh_votes(scale, direction) if low < x <= top]
+        prior = params.probe_usefulness * usefulness
+        logs = [math.log(prior / len(cuts)) + _cut_fit(c, band, params.vote_noise) for c in cuts]
+        logs.append(math.log(1 - prior) + _cut_fit(top, band, params.vote_noise))
+        peak = max(logs)
+        weights = [math.exp(value - peak) for value in logs]
+        total = sum(weights)
+        masses = [(direction * cut, weight / total) for cut, weight in zip(cuts, weights, strict=False)]
+        found = tuple((round(cut, 2), round(mass, 4)) for cut, mass in masses if mass >= 1e-4)
+        if not found:
+            return None, (), 0.0
+        stricter = min(sum(mass for _, mass in masses), 1.0)
+        return found[0][0], found, stricter  # the loosest cut still in question: values beyond it are candidates
+
+
+def _grid(low: float, top: float, unit: float) -> list[float]:
+    """The cuts a team could hold strictly between the probe point and the threshold, a unit apart."""
+    first = math.ceil(low / unit - EVIDENCE_TOLERANCE) * unit
+    count = round((top - first) / unit)
+    return [first + step * unit for step in range(max(count, 0))]
+
+
+def _cut_fit(cut: float, band: Sequence[tuple[float, float, float]], noise: float) -> float:
+    """log P(the band's votes | the team's cut): a vote against what the cut says is noise."""
+    wrong, right = math.log(noise), math.log(1 - noise)
+    fit = 0.0
+    for value, up, down in band:
+        wanted = value > cut
+        fit += up * (right if wanted else wrong) + down * (wrong if wanted else right)
+    return fit
 
 
 def _bucket(vote: Vote) -> Bucket:
@@ -619,6 +681,10 @@ def _with_budget(strategy: Strategy, regimes: Mapping[str, _Tally], params: Lear
         return strategy
     budget = max(_MIN_BUDGET, math.floor(strategy.comment_budget * usefulness / 0.5))
     return strategy.model_copy(update={"comment_budget": budget})
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def _clamp(value: float, bounds: tuple[float, float]) -> float:

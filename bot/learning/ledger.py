@@ -11,12 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.engine.rules import CATALOGUE
 from bot.learning.params import LearningParameters
 from bot.learning.votes import Mute, Signal, Vote, verdict
 
+POSTED = "posted"
+"""The signal Toasty logs for each inline comment it posts: what the share of answered comments is read from."""
+ANSWER_WINDOW = 400
+"""How many of Toasty's latest comments the answer rate is read from."""
+ANSWER_GRACE = timedelta(hours=12)
+"""A comment younger than this may still be answered: it does not count yet."""
 OUTCOME = "@outcome"
 """Who a finding's outcome (fixed after a push, its thread resolved) votes as, when people's votes are compared."""
 _RULE_VOTES = 10.0
@@ -47,18 +53,25 @@ class Sums:
     """Scaled by 2^(votes on this value so far / threshold memory): the same trick, for fading a vote by the later
     votes on the same value (the team's latest word on a value supersedes its earlier ones)."""
     down_recent: float = 0.0
+    up_fresh: float = 0.0
+    """Scaled by 2^(votes on the rule so far / probe memory): fading a vote by every later vote on the rule, so
+    that the team's old word on a stricter cut does not hold forever (nothing else brings evidence below a
+    threshold)."""
+    down_fresh: float = 0.0
 
-    def add(self, sign: float, weight: float, aged: float, recent: float, times: float = 1.0) -> None:
+    def add(self, sign: float, weight: float, cast: Cast, times: float = 1.0) -> None:
         """Add (times=1) or take out (times=−1) one vote."""
         amount = weight * abs(sign) * times
         if sign > 0:
             self.up += amount
-            self.up_aged += amount * aged
-            self.up_recent += amount * recent
+            self.up_aged += amount * cast.aged
+            self.up_recent += amount * cast.recent
+            self.up_fresh += amount * cast.fresh
         else:
             self.down += amount
-            self.down_aged += amount * aged
-            self.down_recent += amount * recent
+            self.down_aged += amount * cast.aged
+            self.down_recent += amount * cast.recent
+            self.down_fresh += amount * cast.fresh
 
 
 @dataclass(slots=True)
@@ -70,6 +83,9 @@ class Cast:
     recent: float
     seq: int
     """How many later votes had contradicted votes like it (same value, same side) when it was cast."""
+    number: int
+    """Which vote on the rule it was (the scale of `fresh`)."""
+    fresh: float = 1.0
 
 
 @dataclass
@@ -84,6 +100,10 @@ class RuleBook:
     the cut lies below v, against every 👎 at v or above; a 👎 at v the reverse): the scale of the `recent` sums …"""
     bases: dict[tuple[Bucket, bool], int] = field(default_factory=dict)
     """… counted from here (moved forward before the scale could overflow)."""
+    votes: int = 0
+    """Votes cast on the rule so far (the scale of the `fresh` sums) …"""
+    fresh_base: int = 0
+    """… counted from here."""
     kinds: dict[str, int] = field(default_factory=dict)
     """Standing votes by what decided them (reaction+, reaction-, fixed, ignore, resolved)."""
     last_heard: datetime | None = None
@@ -115,6 +135,10 @@ class Ledger:
     shared: dict[str, None] = field(default_factory=dict)
     """Fingerprints several voters voted on, the most recently voted last (at most `params.shared_findings`)."""
     base: datetime | None = None
+    posted: dict[str, datetime] = field(default_factory=dict)
+    """Fingerprints of Toasty's latest comments (at most ANSWER_WINDOW), when posted, the latest last …"""
+    answered: set[str] = field(default_factory=set)
+    """… and those of them a trusted person answered (a vote, an `ignore`, a resolved thread)."""
 
     @classmethod
     def of(
@@ -152,6 +176,14 @@ class Ledger:
             found[rule] = tallies
         return found
 
+    def answer_rate(self, now: datetime) -> float | None:
+        """The share of Toasty's recent comments old enough to have been answered that were (None before any)."""
+        due = [fingerprint for fingerprint, when in self.posted.items() if now - when >= ANSWER_GRACE]
+        if not due:
+            return None
+        answered = sum(1 for fingerprint in due if fingerprint in self.answered)
+        return (answered + 1) / (len(due) + 2)
+
     def aged_factor(self, now: datetime) -> float:
         """What `Sums.*_aged` are multiplied by to fade them to `now`."""
         if self.base is None:
@@ -161,6 +193,9 @@ class Ledger:
     def _take(self, signal: Signal) -> None:
         if signal.signal == "reset":
             self._reset(signal.content or None)
+            return
+        if signal.signal == POSTED:
+            self._note_posted(signal)
             return
         if signal.actor in self.ignored_actors:
             return
@@ -186,6 +221,17 @@ class Ledger:
             decisive.rule, signal.fingerprint, signal.actor, sign, weight, decisive.value, decisive.occurred_at, kind
         )
         self._cast(book, pair, vote)
+        if kind != "fixed" and signal.fingerprint in self.posted:
+            self.answered.add(signal.fingerprint)
+
+    def _note_posted(self, signal: Signal) -> None:
+        """Toasty commented on a finding: one more comment the team may answer (the oldest beyond the window go)."""
+        if not signal.fingerprint:
+            return
+        self.posted.pop(signal.fingerprint, None)
+        self.posted[signal.fingerprint] = signal.occurred_at
+        while len(self.posted) > ANSWER_WINDOW:
+            self.answered.discard(self.posted.pop(next(iter(self.posted))))
 
     def _cast(self, book: RuleBook, pair: tuple[str, str], vote: Vote) -> None:
         if self.base is None:
@@ -197,7 +243,14 @@ class Ledger:
         if bucket is not None:
             self._contradict(book, vote.rule, bucket, vote.sign > 0)
         count = book.contradicted.setdefault(side, 0)
-        cast = Cast(vote, 2.0 ** self._half_lives(vote.occurred_at), self._recent_scale(book, side, count), count)
+        book.votes += 1
+        if (book.votes - book.fresh_base) / self.params.probe_memory > _RESCALE_AT:
+            book.fresh_base = book.votes
+            self._rebuild(book)
+        cast = Cast(
+            vote, 2.0 ** self._half_lives(vote.occurred_at), self._recent_scale(book, side, count), count, book.votes
+        )
+        cast.fresh = self._fresh_scale(book, cast.number)
         book.casts[pair] = cast
         self._sum(book, cast, 1.0)
         book.kinds[_kind(vote)] = book.kinds.get(_kind(vote), 0) + 1
@@ -217,7 +270,7 @@ class Ledger:
     def _sum(self, book: RuleBook, cast: Cast, times: float) -> None:
         vote = cast.vote
         sums = book.sums.setdefault((vote.actor, bucket_of(vote.value)), Sums())
-        sums.add(vote.sign, vote.weight, cast.aged, cast.recent, times)
+        sums.add(vote.sign, vote.weight, cast, times)
 
     def _note_finding(self, vote: Vote, *, add: bool) -> None:
         voter = OUTCOME if vote.kind in ("fixed", "resolved") else vote.actor
@@ -277,6 +330,13 @@ class Ledger:
         later = book.contradicted.get(side, 0) - book.bases.get(side, 0)
         return float(2.0 ** (-later / self.params.threshold_memory))
 
+    def fresh_factor(self, book: RuleBook) -> float:
+        """What `Sums.up_fresh` and `down_fresh` are multiplied by: faded by every later vote on the rule."""
+        return float(2.0 ** (-(book.votes - book.fresh_base) / self.params.probe_memory))
+
+    def _fresh_scale(self, book: RuleBook, number: int) -> float:
+        return float(2.0 ** ((number - book.fresh_base) / self.params.probe_memory))
+
     def _rebase(self, when: datetime) -> None:
         """Move the age base forward (after hundreds of half-lives) and rebuild every rule's sums on it."""
         self.base = when
@@ -289,6 +349,7 @@ class Ledger:
         for cast in book.casts.values():
             cast.aged = 2.0 ** self._half_lives(cast.vote.occurred_at)
             cast.recent = self._recent_scale(book, (bucket_of(cast.vote.value), cast.vote.sign > 0), cast.seq)
+            cast.fresh = self._fresh_scale(book, cast.number)
             self._sum(book, cast, 1.0)
 
 

@@ -58,14 +58,29 @@ class LearningParameters(BaseModel):
     ask_chance: float = Field(default=0.33, gt=0, lt=1)
     """A quietened rule counts as in doubt (shown as such) while the chance that it is worth a comment is at least
     this; every quietened rule is asked about in the share of reviews that chance says (Thompson sampling)."""
+    ask_floor: float = Field(default=0.15, ge=0, lt=1)
+    """A quiet rule, or a stricter cut, whose chance of being wanted is below this is not asked about in reviews,
+    only sampled by exploration (one comment in ten reviews, Thompson-drawn); as old refusals fade, it is asked
+    again."""
     silent_below: float = Field(default=0.12, ge=0, le=1)
     """Below this (with twice the minimum evidence) they are not shown at all."""
     probe_ratio: float = Field(default=0.7, gt=0, lt=1)
     """Exploration probes a metric rule between this share of its threshold and the threshold."""
+    probe_memory: float = Field(default=30.0, gt=0)
+    """Where the team's cut lies below a threshold is read from answers that count half after this many later votes
+    on the rule: only probes bring evidence there, so an old refusal must not stop them for good (a team whose cut
+    moves down is asked again)."""
+    vote_noise: float = Field(default=0.1, gt=0, lt=0.5)
+    """How often a vote goes the wrong way (a slip, a 👍 meant for the code): where the team's cut lies is read
+    allowing this much noise, so one contrary answer to a probe does not settle it."""
     probe_usefulness: float = Field(default=0.6, gt=0, lt=1)
     """What the prior expects of findings just below a threshold, as a share of how surely the team values the rule
     (its usefulness less twice its spread): the defaults chose not to flag them, but a team that clearly values what
     the rule flags may want a stricter cut, while a few votes say nothing either way."""
+    answered_enough: float = Field(default=0.5, gt=0, le=1)
+    """Where the team answers (reacts to, resolves or replies to) at least this share of Toasty's comments, it is
+    asked about quiet rules and stricter thresholds as often as the votes say; where it answers fewer, in
+    proportion less: a question nobody answers teaches nothing and still costs a comment."""
     exploration_rate: float = Field(default=0.1, ge=0, le=1)
     """Share of reviews that may carry one exploration comment (a probe, or a quiet rule's finding)."""
     reliability_prior: float = Field(default=0.8, gt=0.5, lt=1)

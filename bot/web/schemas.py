@@ -166,6 +166,7 @@ class FeedbackQuery(_Body):
             "fixed",
             "external",
             "reset",
+            "posted",
         ]
         | None
     ) = Field(default=None, description="Only this signal")

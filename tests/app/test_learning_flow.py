@@ -48,9 +48,24 @@ def comments_by_rule(pull: Any) -> dict[str, list[Any]]:
     return found
 
 
-async def log(toasty: RunningApp) -> list[Feedback]:
+async def log(toasty: RunningApp, *, posted: bool = False) -> list[Feedback]:
+    """The feedback log; Toasty's own `posted` entries (one per comment it posted) only when asked for."""
     async with toasty.database.session() as session:
-        return list(await session.scalars(select(Feedback).order_by(Feedback.id)))
+        rows = await session.scalars(select(Feedback).order_by(Feedback.id))
+        return [row for row in rows if posted or row.signal != "posted"]
+
+
+async def test_each_comment_github_took_is_logged_as_posted_so_learning_knows_how_many_go_unanswered(
+    fake_github: FakeGitHub, toasty: RunningApp
+) -> None:
+    pull = await open_pull(fake_github, toasty, {"app/risky.py": RISKY})
+    posted = [row for row in await log(toasty, posted=True) if row.signal == "posted"]
+    on_github = {marker[0] for c in pull.review_comments.values() if (marker := parse_marker(c.body))}
+    assert {row.fingerprint for row in posted} == on_github  # one entry per comment GitHub took, no more
+    assert len(posted) == len(on_github)
+    assert {(row.actor, row.association, row.source) for row in posted} == {("toasty[bot]", "BOT", "review")}
+    strategy = await toasty.app[SERVICES].learning.strategy_for(pull.repo.full_name, None)
+    assert strategy.answer_rate is None  # nothing is due yet: a comment gets half a day to be answered
 
 
 async def test_reactions_are_polled_with_conditional_requests(fake_github: FakeGitHub, toasty: RunningApp) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,7 +44,9 @@ def strategy(
     some in doubt (the team's latest votes disagree with their delivery)."""
     base = Strategy.default()
     rules = dict(base.rules)
-    learned = {rule: LearnedRule(usefulness=0.7, evidence=3.0, up=2, down=1, in_doubt=True) for rule in doubted}
+    learned = {
+        rule: LearnedRule(usefulness=0.7, evidence=3.0, up=2, down=1, in_doubt=True, ask_chance=1.0) for rule in doubted
+    }
     for rule, (delivery, days) in (quiet or {}).items():
         rules[rule] = (rules.get(rule) or default_settings(CATALOGUE[rule])).model_copy(update={"delivery": delivery})
         heard = datetime(2026, 11, 1, tzinfo=UTC) - timedelta(days=days)
@@ -64,6 +67,10 @@ def rules_commented(
 ) -> list[str]:
     chosen = choose_comments(graded(plan), {PATH: commentable}, seen, plan, seed="head-sha")
     return [target.finding.rule + (" (exploring)" if target.exploring else "") for target in chosen]
+
+
+def rules_commented_with(plan: Strategy, seed: str) -> list[str]:
+    return [target.finding.rule for target in choose_comments(graded(plan), {PATH: EVERY_LINE}, set(), plan, seed=seed)]
 
 
 def test_the_most_valuable_findings_fill_the_budget() -> None:
@@ -100,6 +107,7 @@ def asking(chances: dict[str, tuple[float, tuple[float, float]]], **update: obje
             evidence=5.0,
             delivery_to="annotation",
             worth_chance=chance,
+            ask_chance=chance,
             posterior=posterior,
             in_doubt=chance >= 0.33,
         )
@@ -123,13 +131,18 @@ def test_exploration_goes_where_usefulness_could_be_high_not_round_robin() -> No
 
 @settings(max_examples=8, deadline=None)
 @given(st.floats(0.0, 0.95))
-def test_a_quietened_rule_in_doubt_is_asked_about_in_the_share_of_reviews_its_chance_says(chance: float) -> None:
+def test_a_quietened_rule_is_asked_about_in_the_share_of_reviews_its_chance_says(chance: float) -> None:
     plan = asking({"reliability.mutable-default": (chance, (2.0, 2.0))})
     asked = sum(bool(explored(plan, f"head-{index}")) for index in range(300)) / 300
-    if chance >= 0.33:  # in doubt: asked with its chance (Thompson sampling)
-        assert abs(asked - chance) < 0.08
-    else:  # settled: left to exploration, which this strategy does not allow
-        assert asked == 0
+    assert abs(asked - chance) < 0.08  # Thompson sampling: however small the chance, it is asked that often
+
+
+def test_a_strategy_from_before_ask_chance_asks_with_the_worth_chance() -> None:
+    plan = asking({"reliability.mutable-default": (0.5, (2.0, 2.0))})
+    older = plan.model_copy(
+        update={"learned": {r: x.model_copy(update={"ask_chance": None}) for r, x in plan.learned.items()}}
+    )
+    assert sum(bool(explored(older, f"head-{index}")) for index in range(300)) / 300 == pytest.approx(0.5, abs=0.08)
 
 
 def test_one_question_per_review_and_never_about_what_the_team_muted() -> None:
@@ -143,19 +156,62 @@ def test_one_question_per_review_and_never_about_what_the_team_muted() -> None:
     assert explored(muted, "head-sha") == []
 
 
-def test_a_probe_below_the_threshold_is_asked_beyond_the_comment_budget() -> None:
+def probing(cuts: tuple[tuple[float, float], ...], chance: float = 1.0, **update: object) -> Strategy:
+    """The defaults with cyclomatic complexity flagged above 3 and these cuts of the team's in question below it."""
     base = Strategy.default()
     rules = dict(base.rules)
-    rules["complexity.cyclomatic"] = rules["complexity.cyclomatic"].model_copy(update={"threshold": 1.0, "probe": 0.5})
-    record = LearnedRule(usefulness=0.9, evidence=9.0, probe_chance=1.0, probe_posterior=(5.0, 1.0))
-    plan = base.model_copy(update={"rules": rules, "learned": {"complexity.cyclomatic": record}, "comment_budget": 1})
+    rules["complexity.cyclomatic"] = rules["complexity.cyclomatic"].model_copy(update={"threshold": 3.0, "probe": 0.0})
+    record = LearnedRule(usefulness=0.9, evidence=9.0, probe_chance=chance, probe_cuts=cuts)
+    return base.model_copy(update={"rules": rules, "learned": {"complexity.cyclomatic": record}, **update})
+
+
+def probed(plan: Strategy, seed: str) -> list[float | None]:
+    chosen = choose_comments(graded(plan), {PATH: EVERY_LINE}, set(), plan, seed=seed)
+    return [t.finding.value for t in chosen if t.exploring and t.finding.delivery == "probe"]
+
+
+def test_a_probe_below_the_threshold_is_asked_beyond_the_comment_budget() -> None:
+    plan = probing(((0.0, 1.0),), comment_budget=1)
     chosen = choose_comments(graded(plan), {PATH: EVERY_LINE}, set(), plan, seed="head-sha")
     assert [(t.finding.rule, t.exploring) for t in chosen][-1] == ("complexity.cyclomatic", True)
     assert chosen[-1].finding.delivery == "probe"
     assert sum(not t.exploring for t in chosen) == 1  # the budget still holds for ordinary comments
 
 
-def test_a_rule_in_doubt_asks_once_per_review() -> None:
+BRANCHY = "\n\n".join(
+    f"def f{n}(x):\n" + "".join(f"    if x == {i}:\n        return {i}\n" for i in range(n)) + "    return x\n"
+    for n in range(4)
+)
+"""Functions of cyclomatic complexity 1, 2, 3 and 4."""
+
+
+def test_a_probe_asks_about_the_value_just_beyond_a_cut_drawn_from_where_the_team_may_hold_it() -> None:
+    lines = Commentable(frozenset(range(1, 40)), frozenset(range(1, 40)))
+
+    def probed_values(plan: Strategy) -> set[float | None]:
+        grade = grade_change(
+            [ChangedFile(path=PATH, status="added", whole_file=True)], lambda _: BRANCHY.encode(), None, plan
+        )
+        return {
+            t.finding.value
+            for index in range(20)
+            for t in choose_comments(grade, {PATH: lines}, set(), plan, seed=f"head-{index}")
+            if t.exploring
+        }
+
+    for cut, beyond in ((0.0, 1.0), (1.0, 2.0), (2.0, 3.0)):  # the team's cut surely there: ask just beyond it
+        assert probed_values(probing(((cut, 1.0),), comment_budget=0)) == {beyond}
+    halves = probing(((0.0, 0.5), (2.0, 0.5)), comment_budget=0)
+    assert probed_values(halves) == {1.0, 3.0}  # a cut drawn by its chance each review
+
+
+def test_probes_are_asked_in_the_share_of_reviews_a_stricter_cut_is_likely() -> None:
+    plan = probing(((0.0, 0.3),), chance=0.3)
+    asked = sum(bool(probed(plan, f"head-{index}")) for index in range(300)) / 300
+    assert asked == pytest.approx(0.3, abs=0.08)
+
+
+def test_a_rule_in_doubt_comments_once_per_review_in_the_share_of_reviews_its_chance_says() -> None:
     assert rules_commented(strategy()).count("documentation.function-docstring") == 4  # one per function
     doubted = strategy(doubted=frozenset({"documentation.function-docstring"}))
     commented = rules_commented(doubted)
@@ -163,6 +219,13 @@ def test_a_rule_in_doubt_asks_once_per_review() -> None:
     assert commented.count("reliability.mutable-default") == 2  # other rules are not held back
     annotated = [f.rule for f in graded(doubted).findings if f.visible]
     assert annotated.count("documentation.function-docstring") == 4  # the rest stay in the check run
+    rarely = doubted.model_copy(
+        update={"learned": {r: x.model_copy(update={"ask_chance": 0.25}) for r, x in doubted.learned.items()}}
+    )
+    heard = [
+        "documentation.function-docstring" in rules_commented_with(rarely, f"head-{index}") for index in range(300)
+    ]
+    assert sum(heard) / 300 == pytest.approx(0.25, abs=0.08)
 
 
 def test_exploration_never_overrides_what_the_repository_pinned() -> None:

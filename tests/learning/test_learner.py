@@ -219,7 +219,9 @@ def test_a_rule_is_in_doubt_while_its_votes_leave_open_whether_it_is_worth_a_com
     commenting = log.learn()
     assert commenting.rules["reliability.assert"].delivery == "comment"
     assert commenting.learned["reliability.assert"].in_doubt  # one comment per review until the team says more
-    assert "`reliability.assert` in doubt (usefulness 71% after 2 👎 / 6 👍): one inline comment per review" in (
+    doubt = commenting.learned["reliability.assert"]
+    assert doubt.ask_chance == doubt.worth_chance  # … in the share of reviews its chance of being worth it says
+    assert "`reliability.assert` in doubt (usefulness 71% after 2 👎 / 6 👍): one inline comment in " in (
         summary_section(commenting)
     )
     for days_ago in (18, 17):
@@ -313,12 +315,47 @@ def test_replaying_the_log_gives_the_same_strategy() -> None:
     assert shuffled.learn().to_json() == first
 
 
-def test_probing_becomes_rare_once_the_team_refuses_what_it_finds() -> None:
-    strategy = Log().add("complexity.cyclomatic", content="+1", value=20).learn()
-    assert strategy.rules["complexity.cyclomatic"].probe == 7.0
-    log = Log().add("complexity.cyclomatic", content="-1", value=8).add("complexity.cyclomatic", content="-1", value=9)
-    log.add("complexity.cyclomatic", content="-1", value=10)
-    assert log.learn().learned["complexity.cyclomatic"].probe_chance < 0.05
+def test_probing_starts_once_the_team_votes_on_a_rule_and_becomes_rare_once_it_refuses_what_it_finds() -> None:
+    log = Log().add("complexity.cyclomatic", content="+1", value=20)
+    assert log.learn().rules["complexity.cyclomatic"].probe is None  # one vote: nothing to ask a stranger about
+    log.add("complexity.cyclomatic", content="+1", value=22).add("complexity.cyclomatic", content="+1", value=30)
+    learned = log.learn().learned["complexity.cyclomatic"]
+    assert log.learn().rules["complexity.cyclomatic"].probe == 7.0  # values 8–10 may be asked about
+    assert [cut for cut, _ in learned.probe_cuts] == [7.0, 8.0, 9.0]  # the team's cut may be any of these …
+    assert 0.3 < learned.probe_chance < 0.7  # … or the default: a fair chance either way
+    for value in (10, 9, 10):  # probes the team refused, at the top of the band
+        log.add("complexity.cyclomatic", content="-1", value=value)
+    assert log.learn().learned["complexity.cyclomatic"].probe_chance == 0  # below the floor: exploration only
+    for value in (25, 26, 27, 28, 29, 31, 32, 33, 34, 35) * 6:  # many later votes on the rule …
+        log.add("complexity.cyclomatic", content="+1", value=value)
+    assert log.learn().learned["complexity.cyclomatic"].probe_chance > 0.15  # … and old refusals no longer settle it
+
+
+def test_a_team_that_answers_few_comments_is_asked_less() -> None:
+    answering, silent = Log(), Log()
+    for index in range(40):
+        for log in (answering, silent):
+            log.add(
+                "reliability.assert",
+                "posted",
+                None,
+                fingerprint=f"f{index}",
+                actor="toasty[bot]",
+                association="BOT",
+                days_ago=40 - index,
+            )
+        answering.add(
+            "reliability.assert", content="-1" if index % 2 else "+1", fingerprint=f"f{index}", days_ago=40 - index
+        )
+        if index % 10 == 0:
+            silent.add(
+                "reliability.assert", content="-1" if index % 20 else "+1", fingerprint=f"f{index}", days_ago=40 - index
+            )
+    loud, quiet = answering.learn(), silent.learn()
+    assert loud.answer_rate == pytest.approx(41 / 42, abs=1e-3)
+    assert quiet.answer_rate == pytest.approx(5 / 42, abs=1e-3)
+    assert quiet.exploration < loud.exploration
+    assert "the team answers about 12% of Toasty's comments here" in summary_section(quiet)
 
 
 def test_dimension_weights_follow_what_the_team_values() -> None:
@@ -381,7 +418,7 @@ def test_a_welcomed_probe_lowers_the_threshold_and_a_later_change_of_cut_is_foll
         log.add("complexity.cyclomatic", content="+1", value=value)
     strategy = log.learn()
     assert strategy.rules["complexity.cyclomatic"].probe == 7.0  # values 8–10 may be asked about …
-    assert strategy.learned["complexity.cyclomatic"].probe_posterior is not None  # … when exploration draws them
+    assert strategy.learned["complexity.cyclomatic"].probe_cuts  # … a cut drawn from these
     log.add("complexity.cyclomatic", content="+1", value=9)  # a probe the team welcomed
     assert log.learn().rules["complexity.cyclomatic"].threshold == 8
     for value in (11, 12, 13, 13, 14):  # the team's cut moves up: it now accepts these
