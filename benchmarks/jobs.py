@@ -49,6 +49,12 @@ POSTGRES = os.environ.get("TOASTY_BENCH_POSTGRES", "postgresql://postgres@127.0.
 BACKLOG = 1000
 RECOVERY_CAP = 75.0
 RECORDS = 1000
+GRADINGS = 120
+"""Pull requests in the grading backlog, spread over INSTALLATIONS installations (each its own account)."""
+INSTALLATIONS = 12
+GITHUB_LATENCY = 0.05
+"""Seconds the fake GitHub takes to answer each request in the grading measurement (api.github.com answers in
+tens to hundreds of milliseconds)."""
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -111,6 +117,7 @@ async def _measure() -> list[str]:
             row, cost = await _measure_variant(variant, Path(scratch))
             rows.append(row)
             costs.extend(cost)
+        gradings = await _grading_scaling(Path(scratch))
         deferral = await _deferral_cost(Path(scratch))
     lines.append(
         "| variant | ack p50 | ack p99 | processed/s, 1 process | processed/s, 2 processes | 2 ÷ 1 "
@@ -132,6 +139,8 @@ async def _measure() -> list[str]:
     )
     lines.append("|---|---|---|---|---|---|")
     lines.extend(costs)
+    lines.append("")
+    lines.append(gradings)
     lines.append("")
     lines.append(
         f"(acknowledgement at {RATE}/s for {SECONDS} s after {WARM_UP_SECONDS} s warm-up; backlog of {BACKLOG} "
@@ -274,6 +283,62 @@ async def _throughput(
         workers_cpu=(workers_cpu - cpu_before[0]) * 1000 / done,
         database_cpu=database * 1000 / done if database is not None else None,
     ), connections
+
+
+async def _grading_scaling(scratch: Path) -> str:
+    """What a deployment's workers mostly do: grade pull requests, waiting on GitHub. A backlog of GRADINGS
+    pull-request deliveries over INSTALLATIONS installations, graded by one and then two `toasty worker` processes
+    (the new queue, on PostgreSQL) against a fake GitHub that answers each request in GITHUB_LATENCY seconds."""
+    variant = Variant("new", None, "postgresql")
+    rates = []
+    async with running_fake_github(validate_responses=False) as fake:
+        for processes in (1, 2):
+            async with _database(variant, scratch) as url:
+                rates.append(await _gradings_per_second(fake, variant, url, scratch, processes))
+    one, two = rates
+    return (
+        f"grading pull requests (the new queue on PostgreSQL; {GRADINGS} pull requests over {INSTALLATIONS} "
+        f"installations, GitHub answering each request in {GITHUB_LATENCY * 1000:.0f} ms): {one:.1f}/s with one "
+        f"worker process, {two:.1f}/s with two, 2 ÷ 1 = {two / one:.2f} (target >= 1.6)"
+    )
+
+
+async def _gradings_per_second(fake: FakeGitHub, variant: Variant, url: str, scratch: Path, processes: int) -> float:
+    """Record GRADINGS opened pull requests with a process that cannot act on GitHub, then let `processes` workers
+    grade them; pull requests graded per second once they are all up."""
+    run = secrets.token_hex(3)
+    pulls = [
+        fake.add_repo(f"bench-{index % INSTALLATIONS}-{run}/repo-{index}").add_pull(
+            base_files={"a.py": UTIL}, changes={"b.py": RISKY}
+        )
+        for index in range(GRADINGS)
+    ]
+    recorder = await _start(_environment(fake, variant, url, scratch, GITHUB_APP_ID=""), scratch)
+    try:
+        for pull in pulls:
+            await fake.deliver(fake.webhook("pull_request", "opened.payload", pull=pull), recorder.webhook_url)
+    finally:
+        recorder.stop()
+    latency = fake.delay_next(seconds=GITHUB_LATENCY, times=10**9)
+    workers = [await _start(_environment(fake, variant, url, scratch), scratch, "worker") for _ in range(processes)]
+    try:
+        started = time.monotonic()
+        before = sum([await jobs_done(w) for w in workers])
+        total = before
+        while total - before < GRADINGS:
+            await asyncio.sleep(0.5)
+            total = sum([await jobs_done(w) for w in workers])
+            if time.monotonic() - started > 600:
+                raise RuntimeError(f"{GRADINGS} pull requests were not graded within 10 minutes")
+        elapsed = time.monotonic() - started
+    finally:
+        latency.times = 0
+        for worker in workers:
+            worker.stop()
+    graded = sum(1 for pull in pulls for run in pull.repo.check_runs.values() if run.status == "completed")
+    if graded < GRADINGS:
+        raise RuntimeError(f"only {graded} of {GRADINGS} check runs were completed")
+    return (total - before) / elapsed
 
 
 def _cpu_seconds(pids: Iterable[int]) -> float:

@@ -9,13 +9,13 @@ from datetime import timedelta
 
 from bot.commenting import Commentable, CommentTarget, choose_comments
 from bot.context import DeliveryContext, Services
-from bot.engine import Finding, PullRequestGrade, Strategy
+from bot.engine import PullRequestGrade, Strategy
 from bot.feedback import record_feedback
 from bot.github.reviews import post_review, toasty_fingerprints
 from bot.grading.ref import PullRequestRef
 from bot.learning.ledger import POSTED
 from bot.report.comment import CHECK_RUN_REST, render_review_body
-from bot.store import gradings
+from bot.store import feedback, gradings
 from bot.store.feedback import NewSignal
 from bot.store.gradings import PlannedComment, PlannedReview
 from bot.store.models import Grading, utcnow
@@ -67,7 +67,7 @@ async def post_planned(
         database, pull.key, [t.finding.fingerprint for t in result.posted], "posted", result.review_id
     )
     await gradings.mark_comments(database, pull.key, [t.finding.fingerprint for t in result.dropped], "dropped")
-    await _log_posted(services, context, [_posted(pull, context, t.finding) for t in result.posted])
+    await _log_posted(services, context, pull, {t.finding.fingerprint for t in result.posted})
     return len(result.posted)
 
 
@@ -97,12 +97,7 @@ async def settle_pending(services: Services, context: DeliveryContext, pull: Pul
         posted = waiting & await _on_github(context, pull)
     await gradings.mark_comments(services.database, pull.key, posted, "posted")
     await gradings.mark_comments(services.database, pull.key, waiting - posted, "dropped")
-    signals = [
-        NewSignal.on_finding(row, actor=context.bot_login, association="BOT", signal=POSTED, source="review")
-        for row in pending
-        if row.fingerprint in posted
-    ]
-    await _log_posted(services, context, signals)
+    await _log_posted(services, context, pull, posted)
     return len(posted)
 
 
@@ -110,24 +105,17 @@ async def _on_github(context: DeliveryContext, pull: PullRequestRef) -> set[str]
     return await toasty_fingerprints(context.gh, pull.repository, pull.number, context.bot_login)
 
 
-def _posted(pull: PullRequestRef, context: DeliveryContext, finding: Finding) -> NewSignal:
-    return NewSignal(
-        repository=pull.repository,
-        pull_number=pull.number,
-        fingerprint=finding.fingerprint,
-        rule=finding.rule,
-        value=finding.value,
-        threshold=finding.threshold,
-        path=finding.path,
-        actor=context.bot_login,
-        association="BOT",
-        signal=POSTED,
-        source="review",
-        occurred_at=utcnow(),
-    )
-
-
-async def _log_posted(services: Services, context: DeliveryContext, signals: Sequence[NewSignal]) -> None:
+async def _log_posted(
+    services: Services, context: DeliveryContext, pull: PullRequestRef, fingerprints: Collection[str]
+) -> None:
     """Each comment GitHub took goes in the feedback log too: learning reads from it how many of Toasty's comments
     the team answers, and asks less where few are."""
+    if not fingerprints:
+        return
+    rows = await feedback.comments_by_fingerprint(services.database, pull.repository, pull.number)
+    signals = [
+        NewSignal.on_finding(rows[f], actor=context.bot_login, association="BOT", signal=POSTED, source="review")
+        for f in sorted(fingerprints)
+        if f in rows
+    ]
     await record_feedback(services.database, services.metrics, signals)
