@@ -403,7 +403,8 @@ class _RuleLearning:
             up_faded, down_faded = up_faded + sums.up_aged * factor * aged, down_faded + sums.down_aged * factor * aged
         everything = _Tally(up, down, up_faded, down_faded)
         latest = [v for v in self.book.latest(self.params.recent_votes) if reported(_bucket(v))]
-        window = [self._tally(vote, scale) for vote in latest]
+        tallies = (self._tally(vote, scale) for vote in latest)
+        window = [tally for tally in tallies if tally.said > 0]  # where a vote weighs nothing, no change starts
         older = everything - sum(window, _Tally())
         return _estimate([older, *window], _prior_pseudo_votes(self.prior, self.params), self.params)
 

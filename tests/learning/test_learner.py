@@ -120,6 +120,22 @@ def test_strangers_and_bots_move_nothing() -> None:
     assert learned.weights == Strategy.default().weights
 
 
+def test_votes_that_weigh_nothing_make_no_change_of_taste_more_likely() -> None:
+    honest, with_grumpy = Log(), Log()
+    for index in range(40):
+        rule = "reliability.assert" if index % 2 else "security.eval"
+        content = "-1" if index in (33, 37, 39) else "+1"  # noisy 👎 late in a long record
+        for log in (honest, with_grumpy):
+            for member in ("ana", "bo"):
+                log.add(rule, content=content, fingerprint=f"f{index}", actor=member, days_ago=40 - index)
+        with_grumpy.add(rule, content="-1", fingerprint=f"f{index}", actor="grumpy", days_ago=40 - index)
+    grumpy = with_grumpy.learn()
+    assert min(reviewer.weight for reviewer in grumpy.reviewers) == 0  # grumpy disagrees with everyone
+    for rule in ("reliability.assert", "security.eval"):
+        alone, crowded = honest.learn().learned[rule], grumpy.learned[rule]
+        assert (crowded.usefulness, crowded.worth_chance) == (alone.usefulness, alone.worth_chance)
+
+
 def test_contributors_count_a_little() -> None:
     log = Log()
     for _ in range(4):
