@@ -486,25 +486,34 @@ def _best_cut(
     points: Sequence[tuple[float, float, float]], current: float, unit: float, margins: tuple[float, float]
 ) -> float:
     """Over value buckets (value, wanted, refused) sorted by value, the cut with the fewest misses (a wanted value
-    at or below it, a refused one above it), closest to `current` on a tie; `current` unless the best beats it by
-    the margin (`margins`: for a stricter cut, for a looser one). One sweep: linear in the buckets."""
+    at or below it, a refused one above it); `current` unless the best beats it by the margin (`margins`: for a
+    stricter cut, for a looser one). Of equally good cuts, a looser one is the closest to `current` (comments above
+    the threshold bring evidence of the rest); a stricter one is the middle of the run of equally good cuts nearest
+    to `current`, so it is at most half that run away from wherever the team's cut lies in it (only probes bring
+    evidence below a threshold). One sweep: linear in the buckets."""
     candidates = sorted({current, *(v if down > 0 else v - unit for v, up, down in points)})
     refused_above = sum(down for _, _, down in points)
     wanted_below = 0.0
     index = 0
-    best, best_loss, current_loss = current, math.inf, math.inf
+    losses = []
     for cut in candidates:
         while index < len(points) and points[index][0] <= cut:
             wanted_below += points[index][1]
             refused_above -= points[index][2]
             index += 1
-        loss = round(wanted_below + refused_above, 9)
-        if cut == current:
-            current_loss = loss
-        if loss < best_loss or (loss == best_loss and abs(cut - current) < abs(best - current)):
-            best, best_loss = cut, loss
-    margin = margins[0] if best < current else margins[1]
-    return best if best_loss <= current_loss - margin + EVIDENCE_TOLERANCE else current
+        losses.append(round(wanted_below + refused_above, 9))
+    best_loss = min(losses)
+    best = min((i for i, loss in enumerate(losses) if loss == best_loss), key=lambda i: abs(candidates[i] - current))
+    margin = margins[0] if candidates[best] < current else margins[1]
+    if best_loss > losses[candidates.index(current)] - margin + EVIDENCE_TOLERANCE:
+        return current
+    if candidates[best] > current:
+        return candidates[best]
+    low = best
+    while low > 0 and losses[low - 1] == best_loss:
+        low -= 1
+    middle = (candidates[low] + candidates[best]) / 2
+    return math.ceil(middle / unit - EVIDENCE_TOLERANCE) * unit  # of two middles, the one nearer `current`
 
 
 @dataclass(frozen=True, slots=True)

@@ -428,6 +428,16 @@ def test_votes_cast_minutes_apart_reach_the_minimum_evidence_together() -> None:
     assert log.learn().rules["complexity.cyclomatic"].threshold == 14  # the third vote already moves it
 
 
+def test_a_stricter_threshold_sits_in_the_middle_of_the_cuts_the_votes_leave_open() -> None:
+    log = Log()
+    for value in (15, 16, 18, 20):
+        log.add("complexity.cyclomatic", content="+1", value=value)
+    log.add("complexity.cyclomatic", content="-1", value=7).add("complexity.cyclomatic", content="+1", value=10)
+    assert log.learn().rules["complexity.cyclomatic"].threshold == 8  # the cut is 7, 8 or 9: at most one off
+    log.add("complexity.cyclomatic", content="-1", value=8)
+    assert log.learn().rules["complexity.cyclomatic"].threshold == 9  # 8 or 9: the one nearer the old threshold
+
+
 def test_a_welcomed_probe_lowers_the_threshold_and_a_later_change_of_cut_is_followed() -> None:
     log = Log()
     for value in (14, 18, 22, 25):
