@@ -402,7 +402,7 @@ class _RuleLearning:
             up, down = up + sums.up * factor, down + sums.down * factor
             up_faded, down_faded = up_faded + sums.up_aged * factor * aged, down_faded + sums.down_aged * factor * aged
         everything = _Tally(up, down, up_faded, down_faded)
-        latest = [v for v in self.book.latest(self.params.recent_votes) if reported(_bucket(v))]
+        latest = [c.vote for c in self.book.latest(self.params.recent_votes) if reported(_bucket(c.vote))]
         tallies = (self._tally(vote, scale) for vote in latest)
         window = [tally for tally in tallies if tally.said > 0]  # where a vote weighs nothing, no change starts
         older = everything - sum(window, _Tally())
@@ -414,17 +414,15 @@ class _RuleLearning:
             return lambda bucket: True
         return lambda bucket: bucket is None or meta.exceeds(bucket, threshold)
 
-    def _fresh_votes(self, scale: Mapping[str, float], direction: float) -> list[tuple[float, float, float]]:
-        """Per value bucket (as if higher were worse), votes for and against, faded by the later votes on the rule."""
-        found: dict[float, tuple[float, float]] = {}
-        fresh = self.ledger.fresh_factor(self.book)
-        for (actor, bucket), sums in self.book.sums.items():
-            if bucket is None:
-                continue
-            up, down = found.get(bucket, (0.0, 0.0))
-            factor = scale.get(actor, 1.0) * fresh
-            found[bucket] = (up + sums.up_fresh * factor, down + sums.down_fresh * factor)
-        return [(direction * bucket, up, down) for bucket, (up, down) in found.items()]
+    def _band_votes(self, scale: Mapping[str, float], direction: float, low: float, top: float) -> list[_BandVote]:
+        """The latest votes on values in the probe band (as if higher were worse), oldest first."""
+        found = []
+        for cast in self.book.latest(self.params.recent_votes):
+            vote, bucket = cast.vote, _bucket(cast.vote)
+            weight = vote.weight * abs(vote.sign) * scale.get(vote.actor, 1.0)
+            if bucket is not None and low < direction * bucket <= top and weight > 0:
+                found.append(_BandVote(direction * bucket, vote.sign > 0, weight, cast.number))
+        return found
 
     def _probe(
         self, threshold: float, delivery: Delivery, scale: Mapping[str, float], usefulness: float
@@ -434,8 +432,9 @@ class _RuleLearning:
         The prior gives a stricter cut `probe_usefulness` of the rule's usefulness (a team that values what a rule
         flags may want more of it; one that never votes on it is not asked), spread evenly over the band; each
         answer to a probe is a vote at its value, read with `vote_noise` (a 👍 at v: the cut lies below v; a 👎:
-        at v or above), faded by the later votes that contradict it. Probes are drawn from this posterior, so
-        refusals make probing rare, never impossible, and each answer halves what is left to ask on average."""
+        at v or above), and the team may have moved its cut since any of them (`_cut_posterior`). Probes are drawn
+        from this posterior, so refusals make probing rare, never impossible, and each answer halves what is left
+        to ask on average."""
         params, meta = self.params, self.meta
         if delivery != "comment" or params.exploration_rate <= 0 or usefulness <= 0:
             return None, (), 0.0
@@ -446,14 +445,10 @@ class _RuleLearning:
         cuts = _grid(low, top, unit)
         if not cuts:
             return None, (), 0.0
-        band = [(x, up, down) for x, up, down in self._fresh_votes(scale, direction) if low < x <= top]
+        band = self._band_votes(scale, direction, low, top)
         prior = params.probe_usefulness * usefulness
-        logs = [math.log(prior / len(cuts)) + _cut_fit(c, band, params.vote_noise) for c in cuts]
-        logs.append(math.log(1 - prior) + _cut_fit(top, band, params.vote_noise))
-        peak = max(logs)
-        weights = [math.exp(value - peak) for value in logs]
-        total = sum(weights)
-        masses = [(direction * cut, weight / total) for cut, weight in zip(cuts, weights, strict=False)]
+        posterior = _cut_posterior([*cuts, top], prior, band, self.book.votes, params)
+        masses = [(direction * cut, mass) for cut, mass in zip(cuts, posterior, strict=False)]
         found = tuple((round(cut, 2), round(mass, 4)) for cut, mass in masses if mass >= 1e-4)
         if not found:
             return None, (), 0.0
@@ -468,14 +463,65 @@ def _grid(low: float, top: float, unit: float) -> list[float]:
     return [first + step * unit for step in range(max(count, 0))]
 
 
-def _cut_fit(cut: float, band: Sequence[tuple[float, float, float]], noise: float) -> float:
-    """log P(the band's votes | the team's cut): a vote against what the cut says is noise."""
-    wrong, right = math.log(noise), math.log(1 - noise)
-    fit = 0.0
-    for value, up, down in band:
-        wanted = value > cut
-        fit += up * (right if wanted else wrong) + down * (wrong if wanted else right)
-    return fit
+@dataclass(frozen=True, slots=True)
+class _BandVote:
+    """A vote on a value in a probe band: the value as if higher were worse, 👍 or not, its weight, which vote on
+    the rule it was."""
+
+    value: float
+    wanted: bool
+    weight: float
+    number: int
+
+
+def _cut_posterior(
+    points: Sequence[float], stricter: float, band: Sequence[_BandVote], votes: int, params: LearningParameters
+) -> list[float]:
+    """P(the team's cut is each of `points` now): the band's cuts, then the threshold (no stricter cut).
+
+    Bayesian change-point detection, as for usefulness (`_estimate`): before any vote on the rule the team may
+    have moved its cut, with chance `change_rate`, so the current cut may hold from any band vote on. Each such
+    start is weighed by the prior chance that the last change fell just before it (or before the oldest band vote
+    counted, or after the newest), times how well one cut explains the band votes before it and another those
+    from it on; the posterior is the mixture of each start's posterior over the cuts. A change sets the whole old
+    record aside at once: old refusals stop probing only until a change since them is about as likely as not.
+    The prior gives the stricter cuts `stricter`, evenly; a vote against what a cut says is noise (`vote_noise`)."""
+    right, wrong = math.log(1 - params.vote_noise), math.log(params.vote_noise)
+    prior = [math.log(stricter / (len(points) - 1))] * (len(points) - 1) + [math.log(1 - stricter)]
+    fits = [[0.0] for _ in points]  # per point, log P(the first i band votes | that cut)
+    for vote in band:
+        for point, fit in zip(points, fits, strict=True):
+            fit.append(fit[-1] + vote.weight * (right if (vote.value > point) == vote.wanted else wrong))
+    count, keep = len(band), math.log1p(-params.change_rate)
+    numbers = [vote.number for vote in band] + [votes + 1]  # the next vote closes the last gap
+    scored = []
+    for start in range(count + 1):  # the current cut holds from band vote `start` on (`count`: from the next)
+        unchanged = (votes + 1 - numbers[start]) * keep
+        changed = _log1mexp((numbers[start] - numbers[start - 1]) * keep) if start else 0.0
+        before = _logsumexp([p + fit[start] for p, fit in zip(prior, fits, strict=True)])
+        after = [p + fit[count] - fit[start] for p, fit in zip(prior, fits, strict=True)]
+        scored.append((unchanged + changed + before + _logsumexp(after), after))
+    peak = max(score for score, _ in scored)
+    total = sum(math.exp(score - peak) for score, _ in scored)
+    mixed = [0.0] * len(points)
+    for score, after in scored:
+        share = math.exp(score - peak) / total
+        if share < 1e-9:
+            continue  # a start the votes rule out contributes nothing
+        norm = _logsumexp(after)
+        for index, value in enumerate(after):
+            mixed[index] += share * math.exp(value - norm)
+    return mixed
+
+
+def _logsumexp(values: Sequence[float]) -> float:
+    peak = max(values)
+    return peak + math.log(sum(math.exp(value - peak) for value in values))
+
+
+def _log1mexp(value: float) -> float:
+    """log(1 − e^value), for value ≤ 0 (−inf at 0)."""
+    return math.log(-math.expm1(value)) if value < 0 else -math.inf
 
 
 def _bucket(vote: Vote) -> Bucket:

@@ -53,11 +53,6 @@ class Sums:
     """Scaled by 2^(votes on this value so far / threshold memory): the same trick, for fading a vote by the later
     votes on the same value (the team's latest word on a value supersedes its earlier ones)."""
     down_recent: float = 0.0
-    up_fresh: float = 0.0
-    """Scaled by 2^(votes on the rule so far / probe memory): fading a vote by every later vote on the rule, so
-    that the team's old word on a stricter cut does not hold forever (nothing else brings evidence below a
-    threshold)."""
-    down_fresh: float = 0.0
 
     def add(self, sign: float, weight: float, cast: Cast, times: float = 1.0) -> None:
         """Add (times=1) or take out (times=−1) one vote."""
@@ -66,12 +61,10 @@ class Sums:
             self.up += amount
             self.up_aged += amount * cast.aged
             self.up_recent += amount * cast.recent
-            self.up_fresh += amount * cast.fresh
         else:
             self.down += amount
             self.down_aged += amount * cast.aged
             self.down_recent += amount * cast.recent
-            self.down_fresh += amount * cast.fresh
 
 
 @dataclass(slots=True)
@@ -84,8 +77,7 @@ class Cast:
     seq: int
     """How many later votes had contradicted votes like it (same value, same side) when it was cast."""
     number: int
-    """Which vote on the rule it was (the scale of `fresh`)."""
-    fresh: float = 1.0
+    """Which vote on the rule it was (how many votes on the rule came after it: `RuleBook.votes` − this)."""
 
 
 @dataclass
@@ -101,20 +93,18 @@ class RuleBook:
     bases: dict[tuple[Bucket, bool], int] = field(default_factory=dict)
     """… counted from here (moved forward before the scale could overflow)."""
     votes: int = 0
-    """Votes cast on the rule so far (the scale of the `fresh` sums) …"""
-    fresh_base: int = 0
-    """… counted from here."""
+    """Votes cast on the rule so far."""
     kinds: dict[str, int] = field(default_factory=dict)
     """Standing votes by what decided them (reaction+, reaction-, fixed, ignore, resolved)."""
     last_heard: datetime | None = None
 
-    def latest(self, count: int) -> list[Vote]:
-        """The `count` votes cast last, oldest first."""
-        found: list[Vote] = []
+    def latest(self, count: int) -> list[Cast]:
+        """The `count` standing votes cast last, oldest first."""
+        found: list[Cast] = []
         for cast in reversed(self.casts.values()):
             if len(found) >= count:
                 break
-            found.append(cast.vote)
+            found.append(cast)
         return found[::-1]
 
 
@@ -244,13 +234,9 @@ class Ledger:
             self._contradict(book, vote.rule, bucket, vote.sign > 0)
         count = book.contradicted.setdefault(side, 0)
         book.votes += 1
-        if (book.votes - book.fresh_base) / self.params.probe_memory > _RESCALE_AT:
-            book.fresh_base = book.votes
-            self._rebuild(book)
         cast = Cast(
             vote, 2.0 ** self._half_lives(vote.occurred_at), self._recent_scale(book, side, count), count, book.votes
         )
-        cast.fresh = self._fresh_scale(book, cast.number)
         book.casts[pair] = cast
         self._sum(book, cast, 1.0)
         book.kinds[_kind(vote)] = book.kinds.get(_kind(vote), 0) + 1
@@ -330,13 +316,6 @@ class Ledger:
         later = book.contradicted.get(side, 0) - book.bases.get(side, 0)
         return float(2.0 ** (-later / self.params.threshold_memory))
 
-    def fresh_factor(self, book: RuleBook) -> float:
-        """What `Sums.up_fresh` and `down_fresh` are multiplied by: faded by every later vote on the rule."""
-        return float(2.0 ** (-(book.votes - book.fresh_base) / self.params.probe_memory))
-
-    def _fresh_scale(self, book: RuleBook, number: int) -> float:
-        return float(2.0 ** ((number - book.fresh_base) / self.params.probe_memory))
-
     def _rebase(self, when: datetime) -> None:
         """Move the age base forward (after hundreds of half-lives) and rebuild every rule's sums on it."""
         self.base = when
@@ -349,7 +328,6 @@ class Ledger:
         for cast in book.casts.values():
             cast.aged = 2.0 ** self._half_lives(cast.vote.occurred_at)
             cast.recent = self._recent_scale(book, (bucket_of(cast.vote.value), cast.vote.sign > 0), cast.seq)
-            cast.fresh = self._fresh_scale(book, cast.number)
             self._sum(book, cast, 1.0)
 
 

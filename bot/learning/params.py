@@ -43,8 +43,9 @@ class LearningParameters(BaseModel):
     a 👎 at 9: the team's cut moved): the latest word on where the cut lies supersedes the earlier ones, so a
     threshold follows a change of cut instead of replaying all history equally."""
     change_rate: float = Field(default=0.02, gt=0, lt=1)
-    """Prior chance, per vote, that the team changes its mind about a rule: how readily a run of contrary votes
-    is read as a change of taste rather than noise."""
+    """Prior chance, per vote, that the team changes its mind about a rule (its usefulness, or its cut below a
+    threshold): how readily a run of contrary votes is read as a change of taste rather than noise, and how soon
+    old refusals of a stricter cut may no longer hold, so that it is asked about again."""
     change_run: int = Field(default=2, ge=1)
     """A change of taste needs at least this many votes after it: a couple of noisy 👎 cannot overturn a record."""
     recent_votes: int = Field(default=96, ge=8)
@@ -66,10 +67,6 @@ class LearningParameters(BaseModel):
     """Below this (with twice the minimum evidence) they are not shown at all."""
     probe_ratio: float = Field(default=0.7, gt=0, lt=1)
     """Exploration probes a metric rule between this share of its threshold and the threshold."""
-    probe_memory: float = Field(default=30.0, gt=0)
-    """Where the team's cut lies below a threshold is read from answers that count half after this many later votes
-    on the rule: only probes bring evidence there, so an old refusal must not stop them for good (a team whose cut
-    moves down is asked again)."""
     vote_noise: float = Field(default=0.1, gt=0, lt=0.5)
     """How often a vote goes the wrong way (a slip, a 👍 meant for the code): where the team's cut lies is read
     allowing this much noise, so one contrary answer to a probe does not settle it."""

@@ -347,6 +347,24 @@ def test_probing_starts_once_the_team_votes_on_a_rule_and_becomes_rare_once_it_r
     assert log.learn().learned["complexity.cyclomatic"].probe_chance > 0.15  # … and old refusals no longer settle it
 
 
+def test_old_refusals_of_a_stricter_cut_are_set_aside_together_once_the_team_may_have_changed_its_mind() -> None:
+    def chance(refusals: tuple[int, ...], later: int) -> float:
+        log = Log()
+        for value in (20, 22, 30):
+            log.add("complexity.cyclomatic", content="+1", value=value)
+        for value in refusals:  # probes the team refused
+            log.add("complexity.cyclomatic", content="-1", value=value)
+        for index in range(later):  # comments above the threshold: they say nothing about a stricter cut
+            log.add("complexity.cyclomatic", content="+1", value=25 + index % 10)
+        return log.learn().learned["complexity.cyclomatic"].probe_chance
+
+    twice, eight_times = (10, 9), (10, 9, 10, 9, 8, 10, 9, 8)
+    assert chance(twice, 0) == chance(eight_times, 0) == 0  # just refused: not asked again
+    assert chance(eight_times, 30) > 0.15  # a change since is as likely after eight refusals as after two …
+    assert abs(chance(eight_times, 30) - chance(twice, 30)) < 0.05  # … so they are asked again as soon
+    assert chance(eight_times, 60) > chance(eight_times, 30)
+
+
 def test_a_team_that_answers_few_comments_is_asked_less() -> None:
     answering, silent = Log(), Log()
     for index in range(40):
