@@ -8,7 +8,6 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -16,12 +15,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.logs import QUIET, configure_logging
-from bot.store import feedback, tokens
-from bot.store.feedback import NewSignal
+from bot.store import tokens
 from bot.store.installations import installations_by_repository
-from bot.store.models import Feedback, utcnow
+from bot.store.models import Feedback
 from bot.store.tokens import NewToken
-from bot.web.keys import SERVICES
 from tests.app.conftest import RunningApp, install
 from tests.app.http import raw_request
 from tests.fakegithub import FakeGitHub
@@ -182,33 +179,6 @@ async def test_feedback_is_taken_only_for_installed_repositories(fake_github: Fa
     assert (await api(toasty, "DELETE", "/api/repos/nobody/installed/strategy", writer))[0] == 404
     assert await feedback_count(toasty) == 0
     assert (await api(toasty, "POST", "/api/repos/octo/demo/feedback", writer, json=ENTRY))[0] == 201
-
-
-async def test_collective_priors_count_installed_repositories_only(fake_github: FakeGitHub, toasty: RunningApp) -> None:
-    await install(fake_github, toasty, "octo/demo")
-
-    def votes(repository: str, content: str) -> list[NewSignal]:
-        return [
-            NewSignal(
-                repository=repository,
-                rule="security.eval",
-                fingerprint=f"f{i}",
-                actor=f"member{i}",
-                association="MEMBER",
-                signal="reaction",
-                content=content,
-                source="cli",
-                occurred_at=utcnow() - timedelta(minutes=i),
-            )
-            for i in range(6)
-        ]
-
-    await feedback.append(toasty.database, votes("never/installed", "-1"))
-    priors = await toasty.app[SERVICES].learning.refresh_priors()
-    assert "security.eval" not in priors.rules or priors.rules["security.eval"].negative == 0
-    await feedback.append(toasty.database, votes("octo/demo", "+1"))
-    prior = (await toasty.app[SERVICES].learning.refresh_priors()).rules["security.eval"]
-    assert (prior.repositories, prior.negative, prior.positive > 0) == (1, 0, True)
 
 
 @pytest.fixture

@@ -124,3 +124,13 @@ async def _stored_rules(settings: Settings) -> list[str]:
         return [prior.rule for prior in await priors.latest(database)]
     finally:
         await database.dispose()
+
+
+async def test_collective_priors_count_installed_repositories_only(fake_github: FakeGitHub, toasty: RunningApp) -> None:
+    await install(fake_github, toasty, "octo/demo")
+    await feedback.append(toasty.database, votes("never/installed", "-1"))
+    computed = await toasty.app[SERVICES].learning.refresh_priors()
+    assert "security.eval" not in computed.rules or computed.rules["security.eval"].negative == 0
+    await feedback.append(toasty.database, votes("octo/demo", "+1"))
+    prior = (await toasty.app[SERVICES].learning.refresh_priors()).rules["security.eval"]
+    assert (prior.repositories, prior.negative, prior.positive > 0) == (1, 0, True)
