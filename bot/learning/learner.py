@@ -537,7 +537,7 @@ def _best_cut(
     the threshold bring evidence of the rest); a stricter one is the middle of the run of equally good cuts nearest
     to `current`, so it is at most half that run away from wherever the team's cut lies in it (only probes bring
     evidence below a threshold). One sweep: linear in the buckets."""
-    candidates = sorted({current, *(v if down > 0 else v - unit for v, up, down in points)})
+    candidates = sorted({current, *(value for value, _, _ in points), *(value - unit for value, _, _ in points)})
     refused_above = sum(down for _, _, down in points)
     wanted_below = 0.0
     index = 0
