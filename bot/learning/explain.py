@@ -26,7 +26,7 @@ def evidence_words(record: LearnedRule) -> str:
 
 def changes(strategy: Strategy) -> list[str]:
     """One line per learned difference from the starting point, most evidence first."""
-    lines = _discounted(strategy) + _answering(strategy)
+    lines = _discounted(strategy) + _answering(strategy) + _probing(strategy)
     for rule_id, record in sorted(strategy.learned.items(), key=lambda item: -item[1].evidence):
         evidence = evidence_words(record)
         if record.muted:
@@ -87,6 +87,23 @@ def _answering(strategy: Strategy) -> list[str]:
     return [
         f"the team answers about {rate:.0%} of Toasty's comments here, so it asks about quiet rules and lower "
         "thresholds less often (a question nobody answers teaches nothing)"
+    ]
+
+
+def _probing(strategy: Strategy) -> list[str]:
+    """One line for the rules whose findings just short of the threshold are asked about, and how likely a
+    stricter cut is: the questions in reviews say why they are asked, this says where."""
+    asked = []
+    for rule_id, record in sorted(strategy.learned.items()):
+        settings = strategy.rules.get(rule_id)
+        if record.probe_chance > 0 and settings is not None and settings.threshold is not None:
+            stricter = sum(mass for _, mass in record.probe_cuts)
+            asked.append(f"`{rule_id}` ({format_number(settings.threshold)}, {stricter:.0%} likely)")
+    if not asked:
+        return []
+    return [
+        f"findings just short of the threshold are asked about now and then, where the team may want a stricter cut: "
+        f"{', '.join(asked)}; a 👍 on such a question moves the threshold"
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -339,9 +340,12 @@ def test_probing_starts_once_the_team_votes_on_a_rule_and_becomes_rare_once_it_r
     assert log.learn().rules["complexity.cyclomatic"].probe == 7.0  # values 8–10 may be asked about
     assert [cut for cut, _ in learned.probe_cuts] == [7.0, 8.0, 9.0]  # the team's cut may be any of these …
     assert 0.3 < learned.probe_chance < 0.7  # … or the default: a fair chance either way
+    said = " ".join(changes(log.learn()))
+    assert re.search(r"short of the threshold .*`complexity.cyclomatic` \(10, \d+% likely\)", said)  # said, with why
     for value in (10, 9, 10):  # probes the team refused, at the top of the band
         log.add("complexity.cyclomatic", content="-1", value=value)
     assert log.learn().learned["complexity.cyclomatic"].probe_chance == 0  # below the floor: exploration only
+    assert not any("short of the threshold" in line for line in changes(log.learn()))  # nor said to be asked
     for value in (25, 26, 27, 28, 29, 31, 32, 33, 34, 35) * 6:  # many later votes on the rule …
         log.add("complexity.cyclomatic", content="+1", value=value)
     assert log.learn().learned["complexity.cyclomatic"].probe_chance > 0.15  # … and old refusals no longer settle it
