@@ -143,7 +143,8 @@ def learn_from(
     collective = priors.rules if priors is not None and params.collective else {}
     empty = RuleBook()
     voted = {rule for rule, book in ledger.books() if book.casts}
-    asking = _asking_scale(ledger.answer_rate(now), params)
+    answer_rate = ledger.answer_rate(now)
+    asking = _asking_scale(answer_rate, params)
     for rule_id in sorted(voted | set(ledger.mutes) | set(collective)):
         meta = catalogue.get(rule_id)
         if meta is None:
@@ -168,7 +169,7 @@ def learn_from(
             "learned": learned,
             "feedback_upto": ledger.upto,
             "exploration": round(params.exploration_rate * asking, 4),
-            "answer_rate": _rounded(ledger.answer_rate(now)),
+            "answer_rate": _rounded(answer_rate),
             "reviewers": tuple(
                 ReviewerWeight(
                     weight=round(r.weight, 2),

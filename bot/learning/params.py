@@ -61,8 +61,8 @@ class LearningParameters(BaseModel):
     this; every quietened rule is asked about in the share of reviews that chance says (Thompson sampling)."""
     ask_floor: float = Field(default=0.15, ge=0, lt=1)
     """A quiet rule, or a stricter cut, whose chance of being wanted is below this is not asked about in reviews,
-    only sampled by exploration (one comment in ten reviews, Thompson-drawn); as old refusals fade, it is asked
-    again."""
+    only sampled by exploration (one comment in ten reviews, Thompson-drawn); as old refusals age, or a change of
+    mind since them grows likely (`change_rate`), it is asked again."""
     silent_below: float = Field(default=0.12, ge=0, le=1)
     """Below this (with twice the minimum evidence) they are not shown at all."""
     probe_ratio: float = Field(default=0.7, gt=0, lt=1)
@@ -71,9 +71,9 @@ class LearningParameters(BaseModel):
     """How often a vote goes the wrong way (a slip, a 👍 meant for the code): where the team's cut lies is read
     allowing this much noise, so one contrary answer to a probe does not settle it."""
     probe_usefulness: float = Field(default=0.6, gt=0, lt=1)
-    """What the prior expects of findings just below a threshold, as a share of how surely the team values the rule
-    (its usefulness less twice its spread): the defaults chose not to flag them, but a team that clearly values what
-    the rule flags may want a stricter cut, while a few votes say nothing either way."""
+    """The prior chance of a stricter cut than the threshold, as a share of the rule's usefulness once the team has
+    voted on it `min_evidence` times: the defaults chose not to flag what lies below, but a team that values what
+    the rule flags may want more of it, while a team that never votes on the rule is not asked."""
     answered_enough: float = Field(default=0.5, gt=0, le=1)
     """Where the team answers (reacts to, resolves or replies to) at least this share of Toasty's comments, it is
     asked about quiet rules and stricter thresholds as often as the votes say; where it answers fewer, in
