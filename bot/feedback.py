@@ -1,4 +1,5 @@
-"""Recording feedback: every signal the App appends to the log goes through here, and is counted for /metrics."""
+"""Recording feedback: every signal the App appends to the log goes through here (or, appended in the transaction of
+what it records, is counted here), and is counted for /metrics."""
 
 from __future__ import annotations
 
@@ -16,5 +17,10 @@ async def record_feedback(
     """Append signals to the feedback log (a poll's with the comment's new reaction state, in one transaction) and
     count them by signal and source."""
     await feedback.append(database, signals, reactions)
+    count_feedback(metrics, signals)
+
+
+def count_feedback(metrics: Metrics, signals: Sequence[NewSignal]) -> None:
+    """Count appended signals by signal and source."""
     for signal in signals:
         metrics.feedback.labels(signal.signal, signal.source).inc()

@@ -10,12 +10,12 @@ from datetime import timedelta
 from bot.commenting import Commentable, CommentTarget, choose_comments
 from bot.context import DeliveryContext, Services
 from bot.engine import PullRequestGrade, Strategy
-from bot.feedback import record_feedback
+from bot.feedback import count_feedback
 from bot.github.reviews import post_review, toasty_fingerprints
 from bot.grading.ref import PullRequestRef
 from bot.learning.ledger import POSTED
 from bot.report.comment import CHECK_RUN_REST, render_review_body
-from bot.store import feedback, gradings
+from bot.store import gradings
 from bot.store.feedback import NewSignal
 from bot.store.gradings import PlannedComment, PlannedReview
 from bot.store.models import Grading, utcnow
@@ -51,8 +51,7 @@ async def post_planned(
     """Post one review with these of its comments, written down first; returns how many GitHub took."""
     if not comments:
         return 0
-    database = services.database
-    await gradings.add_pending(database, pull.key, pull.head_sha, comments)
+    await gradings.add_pending(services.database, pull.key, pull.head_sha, comments)
     result = await post_review(
         context.gh,
         pull.repository,
@@ -63,11 +62,8 @@ async def post_planned(
         ),
         targets=[CommentTarget(c.finding, c.path, c.line, c.on_added_line, c.exploring) for c in comments],
     )
-    await gradings.mark_comments(
-        database, pull.key, [t.finding.fingerprint for t in result.posted], "posted", result.review_id
-    )
-    await gradings.mark_comments(database, pull.key, [t.finding.fingerprint for t in result.dropped], "dropped")
-    await _log_posted(services, context, pull, {t.finding.fingerprint for t in result.posted})
+    posted, dropped = ({t.finding.fingerprint for t in targets} for targets in (result.posted, result.dropped))
+    await _settle(services, context, pull, posted, dropped, review_id=result.review_id)
     return len(result.posted)
 
 
@@ -95,9 +91,7 @@ async def settle_pending(services: Services, context: DeliveryContext, pull: Pul
     if posted != waiting and utcnow() < settled_at:  # the review of a process that just died may still be coming
         await asyncio.sleep((settled_at - utcnow()).total_seconds())
         posted = waiting & await _on_github(context, pull)
-    await gradings.mark_comments(services.database, pull.key, posted, "posted")
-    await gradings.mark_comments(services.database, pull.key, waiting - posted, "dropped")
-    await _log_posted(services, context, pull, posted)
+    await _settle(services, context, pull, posted, waiting - posted)
     return len(posted)
 
 
@@ -105,17 +99,25 @@ async def _on_github(context: DeliveryContext, pull: PullRequestRef) -> set[str]
     return await toasty_fingerprints(context.gh, pull.repository, pull.number, context.bot_login)
 
 
-async def _log_posted(
-    services: Services, context: DeliveryContext, pull: PullRequestRef, fingerprints: Collection[str]
+async def _settle(
+    services: Services,
+    context: DeliveryContext,
+    pull: PullRequestRef,
+    posted: Collection[str],
+    dropped: Collection[str],
+    *,
+    review_id: int | None = None,
 ) -> None:
-    """Each comment GitHub took goes in the feedback log too: learning reads from it how many of Toasty's comments
-    the team answers, and asks less where few are."""
-    if not fingerprints:
-        return
-    rows = await feedback.comments_by_fingerprint(services.database, pull.repository, pull.number)
-    signals = [
-        NewSignal.on_finding(rows[f], actor=context.bot_login, association="BOT", signal=POSTED, source="review")
-        for f in sorted(fingerprints)
-        if f in rows
-    ]
-    await record_feedback(services.database, services.metrics, signals)
+    """Confirm what GitHub took and refused, and log each comment it took in the same transaction: learning reads
+    from these how many of Toasty's comments the team answers, and asks less where few are."""
+    signals = await gradings.settle_comments(
+        services.database,
+        pull.key,
+        posted,
+        dropped,
+        review_id=review_id,
+        logged_as=lambda row: NewSignal.on_finding(
+            row, actor=context.bot_login, association="BOT", signal=POSTED, source="review"
+        ),
+    )
+    count_feedback(services.metrics, signals)

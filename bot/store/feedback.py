@@ -123,14 +123,20 @@ class ReactionState:
 async def append(database: Database, signals: Iterable[NewSignal], reactions: ReactionState | None = None) -> int:
     """Append signals to the log (never updated, never deleted), with the reaction state they describe the change
     to, in one transaction; returns how many."""
-    rows = [Feedback(**_fields(signal), recorded_at=utcnow()) for signal in signals]
-    if not rows and reactions is None:
+    signals = list(signals)
+    if not signals and reactions is None:
         return 0
     async with database.session() as session:
         if reactions is not None:
             await _replace_reactions(session, reactions)
-        session.add_all(rows)
-    return len(rows)
+        add_signals(session, signals)
+    return len(signals)
+
+
+def add_signals(session: AsyncSession, signals: Iterable[NewSignal]) -> None:
+    """Append signals to the log in a transaction of the caller's (with what they record)."""
+    now = utcnow()
+    session.add_all(Feedback(**_fields(signal), recorded_at=now) for signal in signals)
 
 
 async def _replace_reactions(session: AsyncSession, state: ReactionState) -> None:

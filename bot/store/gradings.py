@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
 from bot.engine.models import Finding, PullRequestGrade
 from bot.store.db import Database
+from bot.store.feedback import NewSignal, add_signals
 from bot.store.models import Grading, ReviewComment, TrackedFinding, utcnow
 
 
@@ -277,26 +278,46 @@ async def pending_comments(database: Database, pull: PullKey, commit_id: str) ->
         return list(rows)
 
 
-async def mark_comments(
-    database: Database, pull: PullKey, fingerprints: Iterable[str], status: str, review_id: int | None = None
-) -> None:
-    """Confirm comments posted (with their review) or dropped (GitHub refused them)."""
-    prints = list(fingerprints)
-    if not prints:
-        return
-    values: dict[str, object] = {"status": status}
-    if review_id is not None:
-        values["review_id"] = review_id
+async def settle_comments(
+    database: Database,
+    pull: PullKey,
+    posted: Collection[str],
+    dropped: Collection[str],
+    *,
+    review_id: int | None = None,
+    logged_as: Callable[[ReviewComment], NewSignal],
+) -> list[NewSignal]:
+    """Confirm comments posted (with their review) or dropped (GitHub refused them), and log a signal for each one
+    posted, in one transaction: a crash leaves either a pending comment to settle again, or both; returns the
+    signals."""
     async with database.session() as session:
-        await session.execute(
-            update(ReviewComment)
+        for fingerprints, status in ((posted, "posted"), (dropped, "dropped")):
+            if not fingerprints:
+                continue
+            values: dict[str, object] = {"status": status}
+            if review_id is not None and status == "posted":
+                values["review_id"] = review_id
+            await session.execute(
+                update(ReviewComment)
+                .where(
+                    ReviewComment.repository == pull.repository,
+                    ReviewComment.pull_number == pull.number,
+                    ReviewComment.fingerprint.in_(list(fingerprints)),
+                )
+                .values(**values)
+            )
+        rows = await session.scalars(
+            select(ReviewComment)
             .where(
                 ReviewComment.repository == pull.repository,
                 ReviewComment.pull_number == pull.number,
-                ReviewComment.fingerprint.in_(prints),
+                ReviewComment.fingerprint.in_(list(posted)),
             )
-            .values(**values)
+            .order_by(ReviewComment.fingerprint)
         )
+        signals = [logged_as(row) for row in rows] if posted else []
+        add_signals(session, signals)
+    return signals
 
 
 async def last_author(database: Database, pull: PullKey) -> tuple[str, str] | None:
