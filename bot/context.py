@@ -53,13 +53,14 @@ class Job:
 @dataclass(frozen=True, slots=True)
 class DeliveryContext:
     """What one delivery's handlers need: its job, its shared fields typed, the GitHub client of its installation
-    (which asks GitHub for nothing until used), the App's own account, and a logger carrying the delivery id."""
+    (which asks GitHub for nothing until used), the App's own account, and a logger (the runner's `log_context`
+    stamps the delivery on every line)."""
 
     job: Job
     envelope: Envelope
     gh: GitHubClient
     bot_login: str
-    log: logging.LoggerAdapter[logging.Logger]
+    log: logging.Logger
 
 
 def github_app(services: Services) -> GitHubApp:
@@ -77,5 +78,5 @@ async def delivery_context(services: Services, job: Job, envelope: Envelope) -> 
         envelope=envelope,
         gh=app.auth.installation_client(envelope.installation_id),
         bot_login=await app.login(),
-        log=logging.LoggerAdapter(_log, {"delivery": job.delivery_id}),
+        log=_log,
     )

@@ -38,10 +38,12 @@ async def poll_reactions(services: Services, now: datetime | None = None) -> Pol
     since = now - timedelta(days=services.settings.poll_window_days)
     report = PollReport()
     app = github_app(services)
-    for target in await feedback.poll_targets(services.database, since):
+    targets = await feedback.poll_targets(services.database, since)
+    bot = await app.login() if targets else ""
+    for target in targets:
         try:
             gh = app.auth.installation_client(target.installation_id)
-            await _PullPoll(services, gh, target, await app.login(), report).run()
+            await _PullPoll(services, gh, target, bot, report).run()
         except RetryLater as wait:
             log.warning("reaction poll stopped early: %s", wait)
             break
