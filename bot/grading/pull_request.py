@@ -61,8 +61,7 @@ async def _grade(services: Services, context: DeliveryContext, pull: PullRequest
     except Superseded as newer:
         await checkrun.report_superseded(run, newer.newer_sha)
         return
-    await records.record_fixes(services, context, pull, grade)
-    already = await gradings.commented_fingerprints(database, pull.key)
+    already = await records.record_fixes(services, context, pull, grade)
     planned = review.plan_review(grade, commentable, already, strategy, seed=pull.head_sha)
     await gradings.complete(database, grading.id, grade, conclusion, review=planned)
     posted = await review.post_planned(services, context, pull, planned, planned.comments)

@@ -12,8 +12,9 @@ from bot.store.feedback import NewSignal
 
 async def record_fixes(
     services: Services, context: DeliveryContext, pull: PullRequestRef, grade: PullRequestGrade
-) -> None:
-    """A commented finding that a push made go away was worth commenting on: the author's fix is a vote."""
+) -> set[str]:
+    """A commented finding that a push made go away was worth commenting on: the author's fix is a vote. Returns the
+    fingerprints Toasty has commented on in the pull request (what the review must not comment on again)."""
     database = services.database
     fixed = await gradings.track_findings(database, pull.key, pull.head_sha, grade.findings)
     commented = await gradings.commented_fingerprints(database, pull.key)
@@ -30,3 +31,4 @@ async def record_fixes(
     if signals:
         await record_feedback(database, services.metrics, signals)
         context.log.info("%d commented finding(s) fixed on %s#%s", len(signals), pull.repository, pull.number)
+    return commented

@@ -45,9 +45,9 @@ def make_queue(
     concurrency: int,
     metrics: Metrics,
 ) -> DeliveryQueue:
-    """procrastinate where replicas share the database (PostgreSQL); the in-process runner where one process owns
-        it (SQLite). Both run the same attempts under the same retry policy; the periodic work is procrastinate's where
-    it runs (the in-process scheduler's on SQLite)."""
+    """procrastinate where replicas share the database (PostgreSQL); the in-process runner where one process owns it
+    (SQLite). Both run the same attempts under the same retry policy; the periodic work is procrastinate's where it
+    runs (the in-process scheduler's on SQLite)."""
     database = attempts.database
     if database.one_process:
         return JobRunner(attempts, concurrency=concurrency, metrics=metrics)

@@ -256,8 +256,8 @@ class TaskQueue:
 
     async def _hand_back(self, delivery_id: str, lock: str | None) -> None:
         """A job aborted at shutdown ends for procrastinate; its delivery gets a new job so it is not lost."""
-        await deliveries.hand_back(self.database, delivery_id)
         async with self.database.begin() as connection:
+            await deliveries.hand_back(connection, delivery_id)
             await connection.execute(_DEFER, {"queue": QUEUE, "task": TASK, "ids": [delivery_id], "locks": [lock]})
         log.info("delivery %s cut short by the stop; queued again", delivery_id)
 

@@ -236,14 +236,14 @@ async def take(database: Database, delivery_id: str, worker: str) -> PendingDeli
     return _pending(row)
 
 
-async def hand_back(database: Database, delivery_id: str) -> None:
-    """The attempt was cut short by a stop, not by the delivery: uncount it and free the claim."""
-    async with database.autocommit() as connection:
-        await connection.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.state.in_(UNFINISHED))
-            .values(claimed_by=None, lease_until=None, attempts=Delivery.attempts - 1)
-        )
+async def hand_back(connection: AsyncConnection, delivery_id: str) -> None:
+    """The attempt was cut short by a stop, not by the delivery: uncount it and free the claim (in the caller's
+    transaction, which queues its job again)."""
+    await connection.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.state.in_(UNFINISHED))
+        .values(claimed_by=None, lease_until=None, attempts=Delivery.attempts - 1)
+    )
 
 
 def _pending(row: Row[*tuple[Any, ...]] | None) -> PendingDelivery | None:

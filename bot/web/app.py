@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -63,63 +64,56 @@ def create_app(settings: Settings, pool: Executor | None = None, role: Role = WE
 async def _resources(app: web.Application, pool: Executor | None) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     log.info("starting Toasty", extra={"settings": settings.describe()})
-    session = aiohttp.ClientSession(timeout=GITHUB_TIMEOUT)
-    metrics = Metrics()
-    try:
+    async with contextlib.AsyncExitStack() as stack:  # what was started is stopped, even when starting fails
+        session = aiohttp.ClientSession(timeout=GITHUB_TIMEOUT)
+        stack.push_async_callback(session.close)
+        metrics = Metrics()
         github = await _github_app(settings, session, metrics)
-    except BaseException:
-        await session.close()
-        raise
-    database = Database(settings.database_url)
-    await database.migrate()
-    own_pool = pool is None
-    executor = make_pool(settings.analysis_workers) if pool is None else pool
-    login = github.known_login if github is not None else settings.bot_login
-    learning = LearningService(
-        database,
-        settings.learning_parameters(),
-        ignored_actors=frozenset({login} if login else ()),
-        on_update=metrics.strategy_updates.inc,
-    )
-    services = Services(
-        settings=settings,
-        database=database,
-        github=github,
-        pool=executor,
-        learning=learning,
-        metrics=metrics,
-        pull_locks=PullRequestLocks(database),
-        trust=Trust(),
-    )
-    attempts = Attempts(database, partial(_work, services), partial(abandon_delivery, services), metrics)
-    periodic = periodic_work(services)
-    runner = make_queue(attempts, periodic, concurrency=settings.job_concurrency, metrics=metrics)
-    scheduler = in_process_scheduler(periodic) if database.one_process else None
-    app[DATABASE], app[SERVICES], app[RUNNER] = database, services, runner
-    app[RECORDER] = Recorder(database, defer=runner.defer)
-    app[GATE] = Gate(database, CsrfTokens(_session_secret(settings)))
-    await learning.start_priors()
-    if github is not None:
-        if app[ROLE].works:
-            await runner.start()
-        if scheduler is not None:
-            scheduler.start()
-    else:
-        log.warning(
-            "GITHUB_APP_ID and a private key are not set: webhooks are verified and recorded, and will be "
-            "processed once the App is restarted with its credentials"
+        database = Database(settings.database_url)
+        stack.push_async_callback(database.dispose)
+        await database.migrate()
+        executor = make_pool(settings.analysis_workers) if pool is None else pool
+        if pool is None:
+            stack.callback(executor.shutdown, wait=True, cancel_futures=True)
+        login = github.known_login if github is not None else settings.bot_login
+        learning = LearningService(
+            database,
+            settings.learning_parameters(),
+            ignored_actors=frozenset({login} if login else ()),
+            on_update=metrics.strategy_updates.inc,
         )
-    try:
+        stack.callback(learning.close)
+        services = Services(
+            settings=settings,
+            database=database,
+            github=github,
+            pool=executor,
+            learning=learning,
+            metrics=metrics,
+            pull_locks=PullRequestLocks(database),
+            trust=Trust(),
+        )
+        attempts = Attempts(database, partial(_work, services), partial(abandon_delivery, services), metrics)
+        periodic = periodic_work(services)
+        runner = make_queue(attempts, periodic, concurrency=settings.job_concurrency, metrics=metrics)
+        stack.push_async_callback(runner.stop)
+        scheduler = in_process_scheduler(periodic) if database.one_process else None
+        app[DATABASE], app[SERVICES], app[RUNNER] = database, services, runner
+        app[RECORDER] = Recorder(database, defer=runner.defer)
+        app[GATE] = Gate(database, CsrfTokens(_session_secret(settings)))
+        await learning.start_priors()
+        if github is None:
+            log.warning(
+                "GITHUB_APP_ID and a private key are not set: webhooks are verified and recorded, and will be "
+                "processed once the App is restarted with its credentials"
+            )
+        else:
+            if app[ROLE].works:
+                await runner.start()
+            if scheduler is not None:
+                scheduler.start()
+                stack.callback(scheduler.shutdown, wait=False)
         yield
-    finally:
-        if scheduler is not None and scheduler.running:
-            scheduler.shutdown(wait=False)
-        await runner.stop()
-        learning.close()
-        await session.close()
-        if own_pool:
-            executor.shutdown(wait=True, cancel_futures=True)
-        await database.dispose()
 
 
 def _session_secret(settings: Settings) -> bytes:
