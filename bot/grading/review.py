@@ -17,7 +17,7 @@ from bot.learning.ledger import POSTED
 from bot.report.comment import CHECK_RUN_REST, render_review_body
 from bot.store import gradings
 from bot.store.feedback import NewSignal
-from bot.store.gradings import PlannedComment, PlannedReview
+from bot.store.gradings import PlannedReview
 from bot.store.models import Grading, utcnow
 
 GITHUB_PROCESSING_LIMIT = timedelta(seconds=10)
@@ -34,10 +34,7 @@ def plan_review(
     seed: str,
 ) -> PlannedReview:
     """The new comments worth posting (none on a finding already commented on), and what the review's text says."""
-    comments = tuple(
-        PlannedComment(t.finding, t.path, t.line, t.on_added_line, t.exploring)
-        for t in choose_comments(grade, commentable, already, strategy, seed=seed)
-    )
+    comments = tuple(choose_comments(grade, commentable, already, strategy, seed=seed))
     return PlannedReview(grade.grade, grade.score, len(grade.visible_findings), comments)
 
 
@@ -46,7 +43,7 @@ async def post_planned(
     context: DeliveryContext,
     pull: PullRequestRef,
     review: PlannedReview,
-    comments: Sequence[PlannedComment],
+    comments: Sequence[CommentTarget],
 ) -> int:
     """Post one review with these of its comments, written down first; returns how many GitHub took."""
     if not comments:
@@ -60,7 +57,7 @@ async def post_planned(
         body_for=lambda count: render_review_body(
             review.grade, review.score, count, review.findings, elsewhere=CHECK_RUN_REST
         ),
-        targets=[CommentTarget(c.finding, c.path, c.line, c.on_added_line, c.exploring) for c in comments],
+        targets=list(comments),
     )
     posted, dropped = ({t.finding.fingerprint for t in targets} for targets in (result.posted, result.dropped))
     await _settle(services, context, pull, posted, dropped, review_id=result.review_id)

@@ -6,8 +6,10 @@ import json
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from pydantic import TypeAdapter
 from sqlalchemy import select, update
 
+from bot.commenting import CommentTarget
 from bot.engine.models import Finding, PullRequestGrade
 from bot.store.db import Database
 from bot.store.feedback import NewSignal, add_signals
@@ -178,18 +180,6 @@ async def commented_fingerprints(database: Database, pull: PullKey) -> set[str]:
 
 
 @dataclass(frozen=True, slots=True)
-class PlannedComment:
-    """A comment about to be sent: the finding it is about and where it goes (on a line the change added, or on
-    one GitHub may refuse)."""
-
-    finding: Finding
-    path: str
-    line: int
-    on_added_line: bool
-    exploring: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class PlannedReview:
     """The review a grading chose: its grade, how many findings the check run shows, and its comments. A retry
     after the review failed posts from it, never grading again; it holds findings and lines, never source code."""
@@ -197,21 +187,14 @@ class PlannedReview:
     grade: str
     score: float
     findings: int
-    comments: tuple[PlannedComment, ...]
+    comments: tuple[CommentTarget, ...]
 
     def to_json(self) -> str:
         """What `gradings.review` keeps (the grade and score have columns of their own)."""
-        comments = [
-            {
-                "finding": c.finding.model_dump(mode="json"),
-                "path": c.path,
-                "line": c.line,
-                "on_added_line": c.on_added_line,
-                "exploring": c.exploring,
-            }
-            for c in self.comments
-        ]
-        return json.dumps({"findings": self.findings, "comments": comments})
+        return json.dumps({"findings": self.findings, "comments": _COMMENTS.dump_python(self.comments, mode="json")})
+
+
+_COMMENTS = TypeAdapter(tuple[CommentTarget, ...])
 
 
 def planned_review(grading: Grading) -> PlannedReview | None:
@@ -220,14 +203,12 @@ def planned_review(grading: Grading) -> PlannedReview | None:
     if grading.review is None or grading.grade is None or grading.score is None:
         return None
     kept = json.loads(grading.review)
-    comments = tuple(
-        PlannedComment(**{**comment, "finding": Finding.model_validate(comment["finding"])})
-        for comment in kept["comments"]
+    return PlannedReview(
+        grading.grade, grading.score, int(kept["findings"]), _COMMENTS.validate_python(kept["comments"])
     )
-    return PlannedReview(grading.grade, grading.score, int(kept["findings"]), comments)
 
 
-async def add_pending(database: Database, pull: PullKey, commit_id: str, comments: Iterable[PlannedComment]) -> None:
+async def add_pending(database: Database, pull: PullKey, commit_id: str, comments: Iterable[CommentTarget]) -> None:
     """Write the comments down before sending the review, so a crash in between cannot post them twice."""
     async with database.session() as session:
         for planned in comments:
@@ -245,7 +226,7 @@ async def add_pending(database: Database, pull: PullKey, commit_id: str, comment
                 existing.pending_since = utcnow()
 
 
-def _comment_row(pull: PullKey, commit_id: str, planned: PlannedComment) -> ReviewComment:
+def _comment_row(pull: PullKey, commit_id: str, planned: CommentTarget) -> ReviewComment:
     finding = planned.finding
     return ReviewComment(
         repository=pull.repository,
