@@ -105,12 +105,15 @@ class AppAuth:
             write_lock=self._write_locks[installation_id],
             inline_wait=self.inline_wait,
             observe=partial(self.observe, str(installation_id)) if self.observe else None,
-            installation_token=partial(self._token, installation_id),
+            installation_token=partial(self.token, installation_id),
         )
 
-    async def _token(self, installation_id: int, renew: bool) -> str:
-        if renew:
-            self.forget(installation_id)
+    async def token(self, installation_id: int, refused: str | None = None) -> str:
+        """The installation's token; given one GitHub refused, another (renewed only if that one is still cached:
+        requests refused at once for the same revoked token renew it once between them)."""
+        cached = self.tokens.get(installation_id)
+        if refused is not None and cached is not None and cached.value == refused:
+            self.forget(installation_id)  # not when another request already renewed it
         return await self.installation_token(installation_id)
 
 

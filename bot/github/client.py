@@ -37,9 +37,9 @@ IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PATCH", "PUT", "DELET
 """Sending these twice leaves GitHub as sending them once (Toasty's PATCHes set a check run's state), except a
 PATCH carrying annotations: GitHub appends those to the ones already there."""
 ResponseObserver = Callable[[str, str, int, Mapping[str, str]], None]
-InstallationToken = Callable[[bool], Awaitable[str]]
-"""An installation's token, asked for at each request (cached by whoever gives it); a new one when `renew` is true:
-GitHub revoked the one in use."""
+InstallationToken = Callable[[str | None], Awaitable[str]]
+"""An installation's token, asked for at each request (cached by whoever gives it); given the token GitHub refused,
+one other than that (requests refused at once renew it once between them)."""
 
 
 class RetryLater(Exception):
@@ -93,10 +93,12 @@ class GitHubClient(GitHubAPI):
         self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
     ) -> tuple[int, Mapping[str, str], bytes]:
         request_headers = dict(headers)
+        token = None
         if self._jwt is not None:
             request_headers["authorization"] = f"Bearer {self._jwt}"
         elif self._installation_token is not None:
-            request_headers["authorization"] = f"token {await self._installation_token(False)}"
+            token = await self._installation_token(None)
+            request_headers["authorization"] = f"token {token}"
         refreshed = False
         repeatable = self._repeatable(method, url, body)
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -112,9 +114,9 @@ class GitHubClient(GitHubAPI):
                 continue
             if self._observe is not None:
                 self._observe(method, url, status, response_headers)
-            if status == 401 and self._installation_token is not None and not refreshed:
+            if status == 401 and self._installation_token is not None and token is not None and not refreshed:
                 # An installation token revoked before its time: fetch a new one and try once more.
-                request_headers["authorization"] = f"token {await self._installation_token(True)}"
+                request_headers["authorization"] = f"token {await self._installation_token(token)}"
                 refreshed = True
                 continue
             if status >= 500:

@@ -8,6 +8,7 @@ import time
 import aiohttp
 import pytest
 
+from bot.github.auth import AppAuth
 from bot.github.client import SECONDARY_LIMIT_WAIT, GitHubClient, GitHubUnavailable, rate_limit_wait
 from tests.fakegithub import FakeGitHub
 
@@ -80,3 +81,27 @@ async def test_a_post_that_github_may_have_applied_is_not_sent_again(fake_github
 
 def token_of(fake: FakeGitHub) -> str:
     return fake.token_for(next(iter(fake.state.repos.values())))
+
+
+async def test_requests_refused_for_a_revoked_token_renew_it_once_between_them(fake_github: FakeGitHub) -> None:
+    repo = fake_github.add_repo("octo/demo")
+    installation = fake_github.state.installation_for(repo)
+    assert installation is not None
+    async with aiohttp.ClientSession() as session:
+        auth = AppAuth(
+            session,
+            app_id=str(fake_github.app.id),
+            private_key=fake_github.app.private_key_pem,
+            base_url=fake_github.api_url,
+            graphql_url=fake_github.graphql_url,
+        )
+        revoked = await auth.token(installation.id)
+        renewed = await auth.token(installation.id, refused=revoked)
+        late = await auth.token(installation.id, refused=revoked)  # a refusal that arrives after the renewal
+        assert renewed != revoked
+        assert late == renewed
+        client = auth.installation_client(installation.id)
+        fake_github.expire_tokens()
+        await client.getitem(f"/repos/{repo.full_name}")  # refused, renewed and sent again
+    assert fake_github.count("apps/create-installation-access-token") == 3
+    fake_github.take_invalid_requests()  # the request made with the revoked token
