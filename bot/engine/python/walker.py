@@ -181,10 +181,6 @@ class _Walker:
 
     # -- what checks see (PythonContext) ---------------------------------------------------------------------
 
-    @property
-    def qualname(self) -> str:
-        return self.scope.qualname
-
     def member(self, name: str) -> str:
         return _qualify(self.scope, name)
 
@@ -459,25 +455,7 @@ def _ignore(node: ast.AST) -> None:
 
 
 def _checked(checks: tuple[NodeCheck, ...], walker: _Walker, visit: Callable[[Any], None]) -> Callable[[Any], None]:
-    """A node type's visit with its checks run first (unrolled for one or two checks: this runs for every call,
-    assignment and attribute in the file)."""
-    if len(checks) == 1:
-        (check,) = checks
-
-        def visit_checked_once(node: ast.AST) -> None:
-            check(walker, node)
-            visit(node)
-
-        return visit_checked_once
-    if len(checks) == 2:
-        first, second = checks
-
-        def visit_checked_twice(node: ast.AST) -> None:
-            first(walker, node)
-            second(walker, node)
-            visit(node)
-
-        return visit_checked_twice
+    """A node type's visit with its checks run first."""
 
     def visit_checked(node: ast.AST) -> None:
         for check in checks:

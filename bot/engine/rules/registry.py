@@ -32,11 +32,6 @@ _Scan = TypeVar("_Scan", bound=Callable[["SourceFile"], Iterable[Observation]])
 class PythonContext(Protocol):
     """What a node check sees of the walk: the scope it is in, how names resolve, and where to report."""
 
-    @property
-    def qualname(self) -> str:
-        """The qualified name of the scope being walked ('' at module level)."""
-        ...
-
     def member(self, name: str) -> str:
         """The qualified name of a definition called `name` in this scope."""
         ...
@@ -157,7 +152,7 @@ class Registry:
 
         def register(check: _Check) -> _Check:
             for rule in reports:
-                self._declare(rule)
+                self.declare(rule)
             for kind in kinds:
                 self.node_checks[kind] = (*self.node_checks.get(kind, ()), check)
             return check
@@ -168,28 +163,31 @@ class Registry:
         self, rule: RuleMeta, measure: Callable[[FunctionInfo], float | None], *, signature_only: bool = False
     ) -> None:
         """Register a metric rule on a figure measured per function."""
-        self.function_metrics += (FunctionMetric(self._declare(rule), measure, signature_only),)
+        self.function_metrics += (FunctionMetric(self.declare(rule), measure, signature_only),)
 
     def file_metric(self, rule: RuleMeta, figure: str) -> None:
         """Register a metric rule on one of a file's whole-file figures (file-scoped: a suppression anywhere in the
         file applies to it)."""
         if rule.scope != "file":
             raise ValueError(f"{rule.id} judges a whole file, so its scope is 'file'")
-        self.file_metrics += (FileMetric(self._declare(rule), figure),)
+        self.file_metrics += (FileMetric(self.declare(rule), figure),)
 
     def definition(self, rule: RuleMeta, applies: Callable[[FunctionInfo], bool]) -> None:
         """Register a rule on functions or classes as a whole."""
-        self.definitions += (DefinitionRule(self._declare(rule), applies),)
+        self.definitions += (DefinitionRule(self.declare(rule), applies),)
 
-    def declare(self, rule: RuleMeta) -> None:
-        """Register a rule whose check is part of the engine itself (parse-error: the parser)."""
-        self._declare(rule)
+    def declare(self, rule: RuleMeta) -> RuleMeta:
+        """Register a rule's metadata (on its own: a rule whose check is part of the engine itself, parse-error)."""
+        known = self.table.setdefault(rule.id, rule)
+        if known is not rule:  # a second check may report a rule; a second rule may not take its id
+            raise ValueError(f"two rules are registered as {rule.id}")
+        return rule
 
     def text(self, rule: RuleMeta) -> Callable[[_Scan], _Scan]:
         """Register a built-in text rule: the decorated function scans one file for it."""
 
         def register(scan: _Scan) -> _Scan:
-            self.add(TextRule(self._declare(rule), scan))
+            self.add(TextRule(self.declare(rule), scan))
             return scan
 
         return register
@@ -201,26 +199,19 @@ class Registry:
         self.text_rules += (rule,)
 
     def with_rules(self, extra: Iterable[SourceRule]) -> Registry:
-        """This registry plus text rules from elsewhere (the repository's YAML rules, installed plugins)."""
+        """This registry plus text rules from elsewhere (the repository's YAML rules, installed plugins), for one
+        file's scan; their metadata joins the rules' table through `rule_table`, once per grading."""
         rules = tuple(extra)
         if not rules:
             return self
-        registry = copy.copy(self)
-        registry.table, registry.node_checks = dict(self.table), dict(self.node_checks)
-        for rule in rules:
-            registry.add(rule)
+        registry = copy.copy(self)  # the table and the node checks are shared, never written after import
+        registry.text_rules = self.text_rules + rules
         return registry
 
     def scan(self, source: SourceFile) -> Iterator[Observation]:
         """Every text rule's observations in one file, rule by rule."""
         for rule in self.text_rules:
             yield from rule.check(source)
-
-    def _declare(self, rule: RuleMeta) -> RuleMeta:
-        known = self.table.setdefault(rule.id, rule)
-        if known is not rule:  # a second check may report a rule; a second rule may not take its id
-            raise ValueError(f"two rules are registered as {rule.id}")
-        return rule
 
 
 RULES = Registry()

@@ -135,7 +135,7 @@ def dangerous_call(context: PythonContext, node: ast.Call) -> None:
     elif qualified in _ALWAYS_SHELL or ("shell" in keywords and _runs_a_shell(keywords["shell"])):
         command = node.args[0] if node.args else keywords.get("args") or keywords.get("cmd")
         context.observe(SHELL_CONSTANT if _is_constant(command) else SHELL_TRUE, node, _shown(qualified, name))
-    elif qualified.startswith("yaml.") and _is_unsafe_yaml(node, name):
+    elif qualified.startswith("yaml.") and _is_unsafe_yaml(node, name, keywords.get("Loader")):
         context.observe(YAML_LOAD, node, f"yaml.{name}()")
     elif qualified in _UNPICKLERS or name == "read_pickle":
         context.observe(PICKLE, node, _shown(qualified, name))
@@ -300,13 +300,6 @@ def _password(context: PythonContext, node: ast.AST, name: str, text: str) -> No
         context.observe(HARDCODED_PASSWORD, node, name[:60])
 
 
-def _keyword(node: ast.Call, name: str) -> ast.expr | None:
-    for keyword in node.keywords:
-        if keyword.arg == name:
-            return keyword.value
-    return None
-
-
 def _is_false(node: ast.expr | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is False
 
@@ -334,12 +327,12 @@ def _is_constant(command: ast.expr | None) -> bool:
     )
 
 
-def _is_unsafe_yaml(node: ast.Call, name: str) -> bool:
+def _is_unsafe_yaml(node: ast.Call, name: str, loader_keyword: ast.expr | None) -> bool:
     if name in ("unsafe_load", "unsafe_load_all", "full_load", "full_load_all"):
         return True
     if name not in ("load", "load_all"):
         return False
-    loader = _keyword(node, "Loader") or (node.args[1] if len(node.args) > 1 else None)
+    loader = loader_keyword or (node.args[1] if len(node.args) > 1 else None)
     if loader is None:
         return True
     loader_name = loader.attr if isinstance(loader, ast.Attribute) else getattr(loader, "id", "")
