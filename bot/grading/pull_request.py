@@ -63,7 +63,7 @@ async def _grade(services: Services, context: DeliveryContext, pull: PullRequest
         return
     already = await records.record_fixes(services, context, pull, grade)
     planned = review.plan_review(grade, commentable, already, strategy, seed=pull.head_sha)
-    await gradings.complete(database, grading.id, grade, conclusion, review=planned)
+    await gradings.complete(database, grading.id, grade, conclusion, review=planned.to_json())
     posted = await review.post_planned(services, context, pull, planned, planned.comments)
     await gradings.set_comment_count(database, grading.id, settled + posted)
 

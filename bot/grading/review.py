@@ -4,8 +4,12 @@ are sent, settled after a crash, and posted by a retry from what was kept (never
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+
+from pydantic import TypeAdapter
 
 from bot.commenting import Commentable, CommentTarget, choose_comments
 from bot.context import DeliveryContext, Services
@@ -17,12 +21,40 @@ from bot.learning.ledger import POSTED
 from bot.report.comment import CHECK_RUN_REST, render_review_body
 from bot.store import gradings
 from bot.store.feedback import NewSignal
-from bot.store.gradings import PlannedReview
 from bot.store.models import Grading, utcnow
 
 GITHUB_PROCESSING_LIMIT = timedelta(seconds=10)
 """GitHub ends a request it has worked on for 10 seconds: a review sent longer ago than that is on GitHub, or will
 never be (https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api#timeouts)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedReview:
+    """The review a grading chose: its grade, how many findings the check run shows, and its comments. A retry
+    after the review failed posts from it, never grading again; it holds findings and lines, never source code."""
+
+    grade: str
+    score: float
+    findings: int
+    comments: tuple[CommentTarget, ...]
+
+    def to_json(self) -> str:
+        """What `gradings.review` keeps (the grade and score have columns of their own)."""
+        return json.dumps({"findings": self.findings, "comments": _COMMENTS.dump_python(self.comments, mode="json")})
+
+
+_COMMENTS = TypeAdapter(tuple[CommentTarget, ...])
+
+
+def kept_review(grading: Grading) -> PlannedReview | None:
+    """The review a completed grading chose (None when it chose none: it failed, or was completed before Toasty kept
+    reviews with gradings)."""
+    if grading.review is None or grading.grade is None or grading.score is None:
+        return None
+    kept = json.loads(grading.review)
+    return PlannedReview(
+        grading.grade, grading.score, int(kept["findings"]), _COMMENTS.validate_python(kept["comments"])
+    )
 
 
 def plan_review(
@@ -68,7 +100,7 @@ async def review_again(services: Services, context: DeliveryContext, pull: PullR
     """A retry after the review failed: GitHub is asked what it has of the comments written down, and the rest of
     the review the grading kept is posted; returns how many comments that makes."""
     settled = await settle_pending(services, context, pull)
-    review = gradings.planned_review(grading)
+    review = kept_review(grading)
     if review is None:
         return settled
     already = await gradings.commented_fingerprints(services.database, pull.key)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from pydantic import TypeAdapter
 from sqlalchemy import select, update
 
-from bot.commenting import CommentTarget
 from bot.engine.models import Finding, PullRequestGrade
 from bot.store.db import Database
 from bot.store.feedback import NewSignal, add_signals
@@ -92,9 +90,10 @@ async def complete(
     conclusion: str,
     error: str | None = None,
     *,
-    review: PlannedReview | None = None,
+    review: str | None = None,
 ) -> None:
-    """Record how a grading ended: its score and the review it chose, or the error that stopped it."""
+    """Record how a grading ended: its score and the review it chose (as the grading keeps it: JSON), or the error
+    that stopped it."""
     values: dict[str, object] = {
         "status": "completed" if error is None else "failed",
         "conclusion": conclusion,
@@ -109,7 +108,7 @@ async def complete(
             "strategy_digest": grade.strategy_digest,
         }
     if review is not None:
-        values["review"] = review.to_json()
+        values["review"] = review
     async with database.session() as session:
         await session.execute(update(Grading).where(Grading.id == grading_id).values(**values))
 
@@ -179,36 +178,24 @@ async def commented_fingerprints(database: Database, pull: PullKey) -> set[str]:
         return set(rows)
 
 
-@dataclass(frozen=True, slots=True)
-class PlannedReview:
-    """The review a grading chose: its grade, how many findings the check run shows, and its comments. A retry
-    after the review failed posts from it, never grading again; it holds findings and lines, never source code."""
+class PlacedComment(Protocol):
+    """What the store needs of a comment about to be sent (a `bot.commenting.CommentTarget`): its finding, where it
+    goes, and whether it asks a question."""
 
-    grade: str
-    score: float
-    findings: int
-    comments: tuple[CommentTarget, ...]
+    @property
+    def finding(self) -> Finding: ...
 
-    def to_json(self) -> str:
-        """What `gradings.review` keeps (the grade and score have columns of their own)."""
-        return json.dumps({"findings": self.findings, "comments": _COMMENTS.dump_python(self.comments, mode="json")})
+    @property
+    def path(self) -> str: ...
 
+    @property
+    def line(self) -> int: ...
 
-_COMMENTS = TypeAdapter(tuple[CommentTarget, ...])
-
-
-def planned_review(grading: Grading) -> PlannedReview | None:
-    """The review a completed grading chose (None when it chose none: it failed, or was completed before Toasty kept
-    reviews with gradings)."""
-    if grading.review is None or grading.grade is None or grading.score is None:
-        return None
-    kept = json.loads(grading.review)
-    return PlannedReview(
-        grading.grade, grading.score, int(kept["findings"]), _COMMENTS.validate_python(kept["comments"])
-    )
+    @property
+    def exploring(self) -> bool: ...
 
 
-async def add_pending(database: Database, pull: PullKey, commit_id: str, comments: Iterable[CommentTarget]) -> None:
+async def add_pending(database: Database, pull: PullKey, commit_id: str, comments: Iterable[PlacedComment]) -> None:
     """Write the comments down before sending the review, so a crash in between cannot post them twice."""
     async with database.session() as session:
         for planned in comments:
@@ -226,7 +213,7 @@ async def add_pending(database: Database, pull: PullKey, commit_id: str, comment
                 existing.pending_since = utcnow()
 
 
-def _comment_row(pull: PullKey, commit_id: str, planned: CommentTarget) -> ReviewComment:
+def _comment_row(pull: PullKey, commit_id: str, planned: PlacedComment) -> ReviewComment:
     finding = planned.finding
     return ReviewComment(
         repository=pull.repository,
